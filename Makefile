@@ -1,0 +1,59 @@
+# ClearPost: `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+PG_URL ?= postgres://postgres@127.0.0.1:5432/clearpost
+export CLEARPOST_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run setup test test-sqlite test-postgres lint typecheck bench deps venv clean
+
+deps:
+	@bash scripts/system-deps.sh
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q uv==0.13.8
+
+$(VENV)/.synced: requirements/dev.lock pyproject.toml | $(BIN)/python
+	$(UV) pip sync -q --python $(BIN)/python requirements/dev.lock
+	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.synced
+
+setup: deps venv
+	$(BIN)/clearpost setup
+
+run: setup
+	$(BIN)/clearpost serve
+
+lint: venv
+	$(BIN)/ruff check src scripts bench
+	$(BIN)/ruff format --check src scripts bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+test-sqlite: deps venv
+	DATABASE_URL= $(BIN)/pytest -n 2 -p no:cacheprovider
+
+test-postgres: deps venv
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"
+
+test: lint typecheck test-sqlite test-postgres
+
+$(VENV)/.bench: requirements/bench.lock | $(BIN)/python
+	$(UV) pip install -q --python $(BIN)/python -r requirements/bench.lock
+	touch $@
+
+bench: deps venv $(VENV)/.bench
+	$(BIN)/python -m bench
+
+lock:
+	$(UV) pip compile -q pyproject.toml --python-version 3.11 --generate-hashes -o requirements/base.lock
+	$(UV) pip compile -q pyproject.toml --group dev --python-version 3.11 --generate-hashes -o requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from clearpost.cli import main
+
+raise SystemExit(main())
