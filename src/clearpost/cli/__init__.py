@@ -16,8 +16,8 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "check-consent": ("clearpost.cli.consent", "Does a signed authorization cover a proposed use?"),
     "check-text": ("clearpost.cli.text", "Check captions, replies and DMs; classify comments."),
-    "scrub": ("clearpost.cli.media", "Remove metadata from photos and videos, losslessly."),
-    "deid": ("clearpost.cli.media", "Scrub, redact faces, text and regions, then verify."),
+    "scrub": ("clearpost.cli.scrub", "Remove metadata from photos and videos, losslessly."),
+    "deid": ("clearpost.cli.deid", "Scrub, redact faces, text and regions, then verify."),
     "audit": ("clearpost.cli.audit", "Verify or export the tamper-evident audit trail."),
     "setup": ("clearpost.cli.server", "Migrate the database and seed the demo practice."),
     "serve": ("clearpost.cli.server", "Serve the web app and run the task worker."),
