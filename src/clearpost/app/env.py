@@ -25,13 +25,13 @@ class Env:
             return None
         return value.strip()
 
-    def str(self, name: str, default: str) -> str:
+    def string(self, name: str, default: str) -> str:
         return self._raw(name) or default
 
-    def optional_str(self, name: str) -> str | None:
+    def optional(self, name: str) -> str | None:
         return self._raw(name)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool) -> bool:
         raw = self._raw(name)
         if raw is None:
             return default
@@ -42,7 +42,7 @@ class Env:
             return False
         raise SettingsError(f"{name} must be true or false, not {raw!r}")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         raw = self._raw(name)
         if raw is None:
             return default
@@ -58,14 +58,14 @@ class Env:
         raw = self._raw(name)
         return (Path(raw) if raw else default).expanduser().resolve()
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def items(self, name: str, default: list[str]) -> list[str]:
         raw = self._raw(name)
         if raw is None:
             return list(default)
         return [part.strip() for part in raw.split(",") if part.strip()]
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.str(name, default)
+        value = self.string(name, default)
         if value not in choices:
             raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
         return value

@@ -31,7 +31,7 @@ def _read_or_create(path: Path, make: bytes) -> bytes:
 
 
 def secret_key(env: Env, data_dir: Path) -> str:
-    given = env.optional_str("CLEARPOST_SECRET_KEY")
+    given = env.optional("CLEARPOST_SECRET_KEY")
     if given:
         if len(given) < 32:
             raise SettingsError("CLEARPOST_SECRET_KEY must be at least 32 characters")
@@ -41,7 +41,7 @@ def secret_key(env: Env, data_dir: Path) -> str:
 
 
 def _b64_key(env: Env, name: str, path: Path) -> bytes:
-    given = env.optional_str(name)
+    given = env.optional(name)
     raw = (
         given.encode()
         if given

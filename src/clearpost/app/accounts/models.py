@@ -1,0 +1,119 @@
+"""Staff accounts, their roles in one practice, training records and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from clearpost.app.practices.models import Practice
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    REVIEWER = "reviewer", "Reviewer"
+    CONTENT_CREATOR = "content_creator", "Content creator (approved poster)"
+    CLINICIAN = "clinician", "Clinician"
+
+
+# SEC-AUTHN: the roles that can approve, publish or see every patient need a second factor.
+MFA_ROLES = frozenset({Role.OWNER, Role.PRIVACY_OFFICER, Role.REVIEWER})
+# HIPAA-POLICY-SOCIAL: posting and reviewing need a current social-media training record.
+TRAINED_ROLES = frozenset({Role.REVIEWER, Role.CONTENT_CREATOR})
+# Roles that may see and manage patient identities and authorizations.
+PATIENT_ROLES = frozenset({Role.OWNER, Role.PRIVACY_OFFICER, Role.CLINICIAN, Role.CONTENT_CREATOR})
+
+
+class User(AbstractUser):
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, related_name="staff", null=True
+    )
+    totp_secret = models.TextField(blank=True, help_text="Encrypted TOTP seed")
+    mfa_confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def role_set(self) -> frozenset[str]:
+        cached: frozenset[str] | None = getattr(self, "_role_cache", None)
+        if cached is None:
+            cached = frozenset(self.role_grants.values_list("role", flat=True))
+            self._role_cache = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set() & set(roles))
+
+    @property
+    def requires_mfa(self) -> bool:
+        return bool(self.role_set() & MFA_ROLES)
+
+    def current_training(self, on: dt.date | None = None) -> TrainingRecord | None:
+        day = on or timezone.localdate()
+        return (
+            self.training_records.filter(completed_on__lte=day, expires_on__gte=day)
+            .order_by("-expires_on")
+            .first()
+        )
+
+    def training_due(self, on: dt.date | None = None) -> bool:
+        return bool(self.role_set() & TRAINED_ROLES) and self.current_training(on) is None
+
+
+class RoleGrant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="one_grant_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"
+
+
+class TrainingRecord(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="training_records")
+    course = models.CharField(max_length=200, default="Social media, PHI and patient content")
+    completed_on = models.DateField()
+    expires_on = models.DateField()
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_on__gt=models.F("completed_on")),
+                name="training_expires_after_completion",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} ({self.completed_on}..{self.expires_on})"
+
+
+class LoginAttempt(models.Model):
+    """Failed and successful sign-ins, for throttling and lockout (no passwords kept)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    succeeded = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{'success' if self.succeeded else 'failure'} for {self.username} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """Per-user API tokens. Only a SHA-256 of the token is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}...)"

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pyotp
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from clearpost.app.accounts import actions
+from clearpost.app.accounts.middleware import LAST_SEEN
+from clearpost.app.accounts.models import LoginAttempt, Role
+from clearpost.app.audit.models import AuditEvent
+from clearpost.app.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_failure_and_success_are_audited(practice, make_user) -> None:
+    user = make_user(practice, Role.CLINICIAN)
+    client = Client()
+    bad = client.post(reverse("accounts:login"), {"username": user.username, "password": "wrong"})
+    assert bad.status_code == 401
+    assert AuditEvent.objects.filter(action="login.failure", actor_label=user.username).exists()
+    ok = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    assert ok.status_code == 302
+    assert AuditEvent.objects.filter(action="login.success", actor=user).exists()
+
+
+@override_settings(LOGIN_MAX_FAILURES=3)
+def test_lockout_after_repeated_failures_even_with_right_password(practice, make_user) -> None:
+    user = make_user(practice, Role.CLINICIAN)
+    client = Client()
+    for _ in range(3):
+        client.post(reverse("accounts:login"), {"username": user.username, "password": "wrong"})
+    locked = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
+    )
+    assert locked.status_code == 401
+    assert b"locked" in locked.content
+    assert LoginAttempt.objects.filter(username=user.username, succeeded=False).count() == 4
+
+
+@pytest.mark.parametrize("role", [Role.OWNER, Role.PRIVACY_OFFICER, Role.REVIEWER])
+def test_mfa_roles_must_enrol_then_verify(practice, make_user, role) -> None:
+    user = make_user(practice, role)
+    client = Client()
+    response = client.post(
+        reverse("accounts:login"), {"username": user.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302 and reverse("accounts:mfa_setup") in response["Location"]
+    # Nothing else is reachable until the second step is done.
+    assert reverse("accounts:mfa_setup") in client.get(reverse("home"))["Location"]
+    page = client.get(reverse("accounts:mfa_setup"))
+    secret = page.context["secret"]
+    wrong = client.post(reverse("accounts:mfa_setup"), {"code": "000000"})
+    assert wrong.status_code == 200 and wrong.context["error"]
+    ok = client.post(reverse("accounts:mfa_setup"), {"code": pyotp.TOTP(secret).now()})
+    assert ok.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    assert AuditEvent.objects.filter(action="mfa.enrolled", actor=user).exists()
+    user.refresh_from_db()
+    assert user.totp_secret and secret not in user.totp_secret  # stored encrypted
+
+
+def test_clinician_needs_no_mfa(practice, make_user) -> None:
+    user = make_user(practice, Role.CLINICIAN)
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_idle_session_is_logged_off_and_audited(practice, make_user, login) -> None:
+    user = make_user(practice, Role.CLINICIAN)
+    client = login(user)
+    assert client.get(reverse("home")).status_code == 200
+    session = client.session
+    session[LAST_SEEN] = session[LAST_SEEN] - 16 * 60
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and "idle=1" in response["Location"]
+    assert AuditEvent.objects.filter(action="session.idle_logoff", actor=user).exists()
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_training_due_is_shown(practice, make_user, login) -> None:
+    owner = make_user(practice, Role.OWNER)
+    make_user(practice, Role.CONTENT_CREATOR, username="untrained", trained=False)
+    page = login(owner).get(reverse("home"))
+    assert page.status_code == 200
+    row = next(r for r in page.context["staff"] if r["user"].username == "untrained")
+    assert row["training"] is None and row["needs_training"]
+    assert b"due" in page.content
+
+
+def test_api_token_is_stored_hashed(practice, make_user) -> None:
+    user = make_user(practice, Role.CLINICIAN)
+    raw = actions.issue_api_token(user, "scripts")
+    assert actions.user_for_token(raw) == user
+    assert actions.user_for_token(raw + "x") is None
+    assert not user.api_tokens.filter(key_hash__contains=raw).exists()
+
+
+def test_demo_seed_is_idempotent(settings, tmp_path) -> None:
+    from clearpost.app.accounts.models import User
+    from clearpost.app.demo import seed_demo
+
+    settings.DATA_DIR = tmp_path
+    first = seed_demo()
+    count = User.objects.count()
+    second = seed_demo()
+    assert User.objects.count() == count == 5
+    assert first.logins == second.logins

@@ -1,0 +1,91 @@
+"""The demo practice `make run` creates: staff of every role, idempotently.
+
+Passwords are generated on the first run and kept in the data folder (mode 0600) so a
+second run prints the same logins instead of creating new users or resetting them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from clearpost.app.accounts import actions as account_actions
+from clearpost.app.accounts.models import Role, User
+from clearpost.app.practices.models import Practice
+
+DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
+    ("owner", "Olivia Owner", [Role.OWNER]),
+    ("privacy", "Priya Privacy", [Role.PRIVACY_OFFICER]),
+    ("reviewer", "Ray Reviewer", [Role.REVIEWER]),
+    ("creator", "Cora Creator", [Role.CONTENT_CREATOR]),
+    ("clinician", "Dr. Rivera", [Role.CLINICIAN, Role.CONTENT_CREATOR]),
+]
+
+
+@dataclass
+class DemoLogins:
+    practice: str
+    logins: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        lines = [f"Demo practice: {self.practice}", "Logins (username / password / roles):"]
+        lines += [f"  {u:<10} {p}  {r}" for u, p, r in self.logins]
+        lines.append(
+            "Owner, privacy officer and reviewer set up two-step sign-in (TOTP) at first login."
+        )
+        return "\n".join(lines)
+
+
+def _passwords() -> dict[str, str]:
+    path = settings.DATA_DIR / "demo-logins.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    made = {username: "demo-" + secrets.token_urlsafe(9) for username, _, _ in DEMO_STAFF}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(made, fh)
+    return made
+
+
+@transaction.atomic
+def seed_demo() -> DemoLogins:
+    practice, _ = Practice.objects.get_or_create(
+        slug="demo",
+        defaults={
+            "name": "Riverside Aesthetics (demo)",
+            "time_zone": "America/New_York",
+            "state": "TX",
+        },
+    )
+    passwords = _passwords()
+    result = DemoLogins(practice.name)
+    today = timezone.localdate()
+    for username, full_name, roles in DEMO_STAFF:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            first, _, last = full_name.partition(" ")
+            user = User.objects.create_user(
+                username=username,
+                password=passwords[username],
+                practice=practice,
+                first_name=first,
+                last_name=last,
+            )
+            for role in roles:
+                account_actions.grant_role(None, user, role)
+            if username != "creator":  # one trained role left due, so the dashboard shows it
+                account_actions.record_training(
+                    None, user, today - dt.timedelta(days=30), today + dt.timedelta(days=335)
+                )
+        result.logins.append(
+            (username, passwords.get(username, "(set before)"), ", ".join(r.label for r in roles))
+        )
+    return result

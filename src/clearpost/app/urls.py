@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+from clearpost.app import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("clearpost.app.accounts.urls")),
+    path("patients/", include("clearpost.app.patients.urls")),
+    path("audit/", include("clearpost.app.audit.urls")),
+]
