@@ -25,6 +25,7 @@ def test_round_trip_and_nonce_is_random() -> None:
         (lambda t: "v9:" + t[3:], "patient.name:1", KEY),
         (lambda t: "garbage", "patient.name:1", KEY),
     ],
+    ids=["moved-row", "other-key", "flipped-bytes", "unknown-version", "garbage"],
 )
 def test_tampering_fails_closed(mutate, aad, key) -> None:  # type: ignore[no-untyped-def]
     token = crypto.encrypt(KEY, "Sarah Jones", "patient.name:1")
