@@ -103,8 +103,11 @@ class TemplateText:
 
     @classmethod
     def of(cls, text: str, *, third_party_remuneration: bool = False) -> TemplateText:
-        prose = re.sub(r"[#*_>`|]+", " ", text)
+        # Placeholder names must not satisfy phrase patterns ({{revocation_link}} is not a
+        # revoke statement), so the prose carries a neutral marker in their place.
+        prose = PLACEHOLDER_RE.sub(" … ", text)
         prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", prose)  # [label](url) -> label
+        prose = re.sub(r"[#*>`|]+|_{2,}", " ", prose)
         prose = " ".join(prose.lower().split())
         names = frozenset(m.group(1).lower() for m in PLACEHOLDER_RE.finditer(text))
         return cls(text, prose, names, third_party_remuneration)
@@ -266,7 +269,7 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
         "The release must name who may use and share the content.",
         (
             (
-                r"\b(practice|clinic|office|surgeon|doctor|dr\.?|we|our staff|our team)\b"
+                r"\b(practice|clinic|office|surgeon|doctor|dr\.?|staff|agency)\b"
                 r"[^.]{0,60}\b(may|will|can|to)\b[^.]{0,40}\b(use|post|share|publish)",
             ),
         ),
@@ -407,7 +410,12 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
         "ASPS-SM-CONSENT",
         "whether the patient is paid or gets anything for this",
         "Any compensation must be stated (and then disclosed in posts, FTC-MC-DISCLOSE).",
-        ((r"\b(paid|payment|compensat\w*|discount|free|money|gift|reward)\b",),),
+        (
+            (
+                r"\b(compensat\w*|discounts?|gifts?|rewards?)\b",
+                r"\b(you|patients?)\b[^.]{0,40}\b(paid|money|free)\b",
+            ),
+        ),
         ("compensation",),
     ),
     ForbiddenClause(
