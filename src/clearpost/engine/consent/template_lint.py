@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from textstat.textstat import textstatistics
-
 from clearpost.engine.catalog import rule
 
 __all__ = [
@@ -49,7 +47,11 @@ def _fk_grade(text: str) -> float:
     first use; nothing may touch the network at run time. A private `textstatistics`
     with the locale spelled "en-US" makes textstat skip the CMU lookup (its language root
     is not "en") while Pyphen still resolves "en-US" to its en_US dictionary.
+    Imported here because textstat loads NLTK (seconds): `check-consent` without
+    `--lint-template` must not pay for it.
     """
+    from textstat.textstat import textstatistics
+
     stats = textstatistics()
     stats.set_lang("en-US")
     return float(stats.flesch_kincaid_grade(text))
