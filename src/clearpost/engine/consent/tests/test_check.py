@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,6 +12,7 @@ from clearpost.engine.consent.check import (
     Result,
     age_on,
     check,
+    expiry_instant,
     is_placeholder_event,
 )
 from clearpost.engine.consent.model import MalformedInput, parse_case
@@ -678,3 +680,24 @@ def test_result_json_matches_contract() -> None:
             }
         ],
     }
+
+
+@pytest.mark.parametrize(
+    "tz",
+    [
+        "America/Santiago",
+        "America/Havana",
+        "Asia/Beirut",
+        "America/New_York",
+        "Australia/Lord_Howe",
+    ],
+)
+def test_expiry_instant_is_first_instant_of_next_local_day_across_dst(tz: str) -> None:
+    # Santiago, Havana and Beirut change clocks at midnight: the next day may start at 01:00.
+    zone = ZoneInfo(tz)
+    day = date(2026, 1, 1)
+    while day < date(2028, 1, 1):
+        end = expiry_instant(day, zone)
+        assert end.astimezone(zone).date() == day + timedelta(days=1)
+        assert (end - timedelta(microseconds=1)).astimezone(zone).date() == day
+        day += timedelta(days=1)
