@@ -98,7 +98,7 @@ def practice_zone(name: str) -> ZoneInfo:
     """The practice's time zone; an unknown name is malformed input, never UTC by accident."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: name too long for a path
         raise MalformedInput(
             "practice_tz", f"{name!r} is not a known IANA time zone (e.g. America/New_York)"
         ) from None

@@ -312,7 +312,7 @@ def _timestamp(value: object, path: str, *, nullable: bool) -> datetime | None:
             "(add Z or e.g. -05:00)",
         )
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value[:-1] + "Z" if value.endswith("z") else value)
     except ValueError:
         raise MalformedInput(path, f"{value!r} is not a real date and time") from None
     return parsed

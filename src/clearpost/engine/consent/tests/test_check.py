@@ -656,10 +656,11 @@ def test_expires_soon_window(end_gap: str, soon: bool) -> None:
     assert ("EXPIRES_SOON" in codes(result)) is soon
 
 
-def test_unknown_practice_time_zone_is_malformed() -> None:
+@pytest.mark.parametrize("tz", ["Mars/Olympus", "", "../etc/passwd", "UTC\x00", "a" * 5000, "UTC "])
+def test_unknown_practice_time_zone_is_malformed(tz: str) -> None:
     authorization, use = parse_case(base_case())
     with pytest.raises(MalformedInput) as err:
-        check(authorization, use, practice_tz="Mars/Olympus")
+        check(authorization, use, practice_tz=tz)
     assert err.value.field_path == "practice_tz"
 
 
