@@ -87,6 +87,8 @@ def test_malformed_exit_2_names_field(
         (b"[1, 2]", "input: expected an object"),
         (b'{"authorization": NaN}', "not valid JSON"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"authorization": ' + b"1" * 5000 + b"}", "not usable JSON"),
+        (b"\x00\x01\x02", "not valid JSON"),
     ],
 )
 def test_bad_bytes_exit_2(
