@@ -126,6 +126,11 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+def _when(instant: datetime, zone: ZoneInfo, tz_name: str) -> str:
+    """An instant as the practice's wall clock, which is what staff compare with."""
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M:%S} {tz_name}"
+
+
 def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
@@ -180,8 +185,9 @@ def _validity(a: Authorization, use: Use, zone: ZoneInfo, tz_name: str) -> list[
         block(
             "USE_BEFORE_SIGNATURE",
             "HIPAA-AUTH-REQUIRED",
-            f"The post is dated {use.at.isoformat()}, before the release was signed "
-            f"({signer.signed_at.isoformat()}); a release only covers posts after signing.",
+            f"The post is dated {_when(use.at, zone, tz_name)}, before the release was "
+            f"signed ({_when(signer.signed_at, zone, tz_name)}); a release only covers posts "
+            "after signing.",
         )
     if el.expires_on is not None:
         end = expiry_instant(el.expires_on, zone)
@@ -204,8 +210,8 @@ def _validity(a: Authorization, use: Use, zone: ZoneInfo, tz_name: str) -> list[
         block(
             "REVOKED",
             "HIPAA-AUTH-DEFECT-REVOKED",
-            f"The patient revoked this release on {a.revoked_at.isoformat()}; it cannot be "
-            "used for this post. Take down or cancel every post that relies on it.",
+            f"The patient revoked this release on {_when(a.revoked_at, zone, tz_name)}; it "
+            "cannot be used for this post. Take down or cancel every post that relies on it.",
         )
     if _blank(el.information_description):
         block(

@@ -669,6 +669,20 @@ def test_reason_rejects_unknown_rule_id() -> None:
         Reason("EXPIRED", "NO-SUCH-RULE", "x", True)
 
 
+def test_messages_show_instants_on_the_practice_clock() -> None:
+    result = run(
+        {"authorization.revoked_at": "2026-03-20T04:30:00Z", "use.at": "2026-03-01T14:00:00Z"},
+        tz="America/New_York",
+    )
+    messages = {r.code: r.message for r in result.reasons}
+    assert "2026-03-01 09:00:00 America/New_York" in messages["USE_BEFORE_SIGNATURE"]
+    assert "2026-03-01 10:00:00 America/New_York" in messages["USE_BEFORE_SIGNATURE"]
+    assert "REVOKED" not in messages
+    later = run({"authorization.revoked_at": "2026-03-20T04:30:00Z"}, tz="America/New_York")
+    revoked = next(r.message for r in later.reasons if r.code == "REVOKED")
+    assert "2026-03-20 00:30:00 America/New_York" in revoked
+
+
 def test_result_json_matches_contract() -> None:
     result = run({f"{E}.copy_given_at": None})
     assert result.to_json() == {
