@@ -441,3 +441,16 @@ def test_typical_spa_photo_release_is_rejected_with_reasons() -> None:
 def test_irrevocable_release_is_blocked(clause: str) -> None:
     result = lint_template(DEFAULT_TEMPLATE + "\n" + clause + "\n")
     assert "HIPAA-AUTH-STMT-REVOKE" in blocking_rules(result)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Copies may stay online forever.",
+        "We cannot undo what we did before we got your note.",
+        "You can read reviews of our practice on Google.",
+    ],
+)
+def test_harmless_wording_is_not_forbidden(sentence: str) -> None:
+    result = lint_template(DEFAULT_TEMPLATE + "\n" + sentence + "\n")
+    assert result.usable and result.findings == []
