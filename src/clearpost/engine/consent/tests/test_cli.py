@@ -204,3 +204,14 @@ def test_subprocess_round_trip(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "authorization" in bad.stderr
+
+
+def test_engine_import_is_pure_and_light() -> None:
+    code = (
+        "import sys, clearpost.engine.consent, clearpost.cli.consent; "
+        "print(sorted(m for m in ('django', 'textstat', 'nltk') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
