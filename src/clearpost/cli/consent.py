@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
@@ -84,6 +85,9 @@ def run(name: str, args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"clearpost check-consent: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `| head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:
         print(f"clearpost check-consent: cannot read input: {exc.strerror or exc}", file=sys.stderr)
         return 2

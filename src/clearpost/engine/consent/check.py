@@ -23,6 +23,7 @@ from clearpost.engine.consent.model import (
     Relationship,
     Use,
 )
+from clearpost.engine.consent.templates import MEDIA_WORDS, PLATFORM_WORDS
 
 __all__ = [
     "ADULT_AGE",
@@ -356,13 +357,13 @@ def _scope(a: Authorization, use: Use) -> list[Reason]:
     if use.platform not in scope.platforms:
         block(
             "PLATFORM_NOT_COVERED",
-            f"The release does not allow posting on {use.platform.value}; post only where the "
-            "patient agreed, or ask them to sign a release that includes it.",
+            f"The release does not allow posting on {PLATFORM_WORDS[use.platform]}; post "
+            "only where the patient agreed, or ask them to sign a release that includes it.",
         )
     if use.media_type not in scope.media_types:
         block(
             "MEDIA_TYPE_NOT_COVERED",
-            f"The release does not allow {use.media_type.value.replace('_', ' ')} content; "
+            f"The release does not allow {MEDIA_WORDS[use.media_type]}; "
             "use only the kinds of media the patient agreed to.",
         )
     if use.shows_face and scope.identifiability is not Identifiability.FACE_VISIBLE:
