@@ -1,0 +1,115 @@
+"""Text that confirms someone is or was a patient, or what they had done.
+
+Every OCR review-reply case (Elite Dental, NVD, Manasa) turned on this: the reviewer
+had posted publicly, yet the practice's reply confirming the relationship or the care
+was the violation (HIPAA-REVIEW-NO-CONFIRM). In replies and DMs that means second-person
+clinical facts ("your tummy tuck", "glad you chose us for your lips"); in a caption it
+means an identifier (name, handle) next to what was done.
+"""
+
+# ruff: noqa: E501  (long lines are regex alternations; splitting them hurts reading)
+from __future__ import annotations
+
+import re
+
+from clearpost.engine.text.context import TextContext
+from clearpost.engine.text.model import Category, Finding
+from clearpost.engine.text.recognizers import OUTBOUND
+
+_CARE = (
+    r"(?:surgery|surgeries|procedure|procedures|visit|appointment|appt|consult|consultation|"
+    r"treatment|treatments|results?|recovery|healing|follow[- ]?up|post[- ]?op|session|"
+    r"injections?|filler|fillers|botox|lips?|nose|rhinoplasty|tummy tuck|facelift|lipo|"
+    r"liposuction|bbl|breasts?|implants?|augmentation|breast lift|lift|incisions?|scars?|"
+    r"stitches|sutures|drains?|surgeon|chart|records?|bill|balance|insurance|claim|"
+    r"prescription|meds|medication|labs?|lab results|biopsy|diagnosis|swelling|bruising|"
+    r"new nose|new lips|new look|transformation|mommy makeover|eyelids?|blepharoplasty|"
+    r"abdominoplasty|peel|laser|microneedling|coolsculpting|kybella|morpheus8|hydrafacial|"
+    r"body|journey)"
+)
+_SECOND_PERSON = re.compile(
+    rf"\byour\s+(?:(?:recent|new|last|first|second|next|upcoming|latest|little|amazing|"
+    rf"beautiful|gorgeous|follow[- ]?up|post[- ]?op|\d+[- ]?(?:week|month|day)s?)\s+)?{_CARE}\b",
+    re.IGNORECASE,
+)
+_INVITATION = re.compile(
+    r"(?:schedule|book|booking|request|set up|plan|considering|consider|start|"
+    r"questions about|about|for)\s+(?:a\s+|your\s+)?$",
+    re.IGNORECASE,
+)
+_RELATIONSHIP = re.compile(
+    r"\b(?:glad|happy|thrilled|pleased|so proud|delighted|excited)\s+(?:that\s+)?you(?:['’]re| are)?\s+"
+    r"(?:chose|came|had|got|love|loving|enjoyed|healing|recovering|feeling|happy with|pleased with|trusted)"
+    r"|\bas your (?:surgeon|doctor|provider|injector|nurse)"
+    r"|\bsee you (?:at|for) your\b"
+    r"|\bwhen you (?:came in|were (?:here|in)|visited|had)\b"
+    r"|\byou(?:['’]re| are) (?:healing|recovering)\b"
+    r"|\b(?:since|after|before) your\b"
+    r"|\bwe (?:treated|saw|operated on|injected|did your)\b"
+    r"|\b(?:our|my) (?:records|chart|notes) (?:show|say|indicate)"
+    r"|\bit was (?:a pleasure|great|lovely|so nice) (?:treating|seeing|having) you\b"
+    r"|\bthank you for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
+    r"|\bthanks for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
+    r"|\bwelcome back\b"
+    r"|\bour (?:patient|client)\b"
+    r"|\bwe(?:['’]re| are) (?:so )?sorry (?:your|that your|about your)\b",
+    re.IGNORECASE,
+)
+_CAPTION_CARE = re.compile(
+    rf"\b(?:{_CARE}|had|did|treated|patient|transformation|post[- ]?op|before and after|"
+    r"before/after|b&a|glow[- ]?up|lips|nose job|boob job)\b",
+    re.IGNORECASE,
+)
+
+
+class ConfirmationRecognizer:
+    name = "confirmation"
+    kinds = OUTBOUND
+
+    def analyze(self, ctx: TextContext, identifiers_found: bool = False) -> list[Finding]:
+        if ctx.kind == "caption":
+            return []
+        for m in _SECOND_PERSON.finditer(ctx.text):
+            if _INVITATION.search(ctx.text[max(0, m.start() - 25) : m.start()]):
+                continue
+            return [self._finding(ctx, m.start(), m.end())]
+        m2 = _RELATIONSHIP.search(ctx.text)
+        if m2:
+            return [self._finding(ctx, m2.start(), m2.end())]
+        return []
+
+    def _finding(self, ctx: TextContext, start: int, end: int) -> Finding:
+        return Finding(
+            rule="HIPAA-REVIEW-NO-CONFIRM",
+            category=Category.PATIENT_CONFIRMATION,
+            severity="block",
+            start=start,
+            end=end,
+            text=ctx.text[start:end],
+            message=(
+                "This confirms the person is a patient or what they had done; a reply or DM "
+                "must never confirm the relationship or the care."
+            ),
+            suggestion="Use the generic reply that neither confirms nor denies a relationship.",
+            recognizer=self.name,
+        )
+
+
+def caption_confirmation(ctx: TextContext, identifier_text: str) -> Finding | None:
+    """In a caption, an identifier plus what was done confirms who had the treatment."""
+    if ctx.kind != "caption" or not _CAPTION_CARE.search(ctx.text):
+        return None
+    return Finding(
+        rule="SCOPE-PHI-IMAGE",
+        category=Category.PATIENT_CONFIRMATION,
+        severity="block",
+        start=None,
+        end=None,
+        text=identifier_text,
+        message=(
+            "The caption ties an identifiable person to a treatment; post it only with a "
+            "valid authorization that covers the name or handle."
+        ),
+        suggestion="Remove the name or tag, or attach the patient's authorization.",
+        recognizer="confirmation",
+    )

@@ -1,0 +1,337 @@
+"""Patient names, in any case, including names that are also ordinary words.
+
+Why not an NER model: none installs offline here, and captions are short, informal and
+often lowercase or ALL-CAPS, where capitalisation-driven NER fails anyway. Instead a
+name list (Census + Faker locales) decides *whether a word can be a name*, and context
+decides *whether it is one*: "Hope looks amazing" vs "we hope you love it". Clinicians
+("Dr. Rivera"), the practice's own terms and product names (Botox, Kybella) are never
+patient names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clearpost.engine.text import lexicon
+from clearpost.engine.text.context import TextContext, Token
+from clearpost.engine.text.model import Category, Finding
+from clearpost.engine.text.recognizers import ALL_KINDS
+
+RULE = "HIPAA-DEID-SAFE-HARBOR-18"
+MESSAGE = "A person's name next to a practice's post or reply identifies who was treated."
+
+TITLES_CLINICIAN = frozenset(
+    {"dr", "doctor", "dra", "prof", "professor", "nurse", "np", "pa", "rn", "injector"}
+)
+TITLES_PERSON = frozenset({"mr", "mrs", "ms", "miss", "mx", "mister", "madam"})
+# Words right before a word that make it a name: "thank you, Grace", "meet Hope".
+STRONG_BEFORE = frozenset(
+    {
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "congrats",
+        "congratulations",
+        "hi",
+        "hey",
+        "hello",
+        "dear",
+        "welcome",
+        "meet",
+        "patient",
+        "client",
+        "bride",
+        "shoutout",
+        "xoxo",
+        "love",
+        "miss",
+        "sweet",
+        "lovely",
+        "queen",
+        "mama",
+        "girl",
+        "babe",
+    }
+)
+# Words right after a word that make it a name: "Hope looks", "Grace's".
+STRONG_AFTER = frozenset(
+    {
+        "looks",
+        "look",
+        "looked",
+        "is",
+        "was",
+        "had",
+        "has",
+        "got",
+        "came",
+        "loves",
+        "loved",
+        "said",
+        "says",
+        "did",
+        "just",
+        "shared",
+        "rocking",
+        "rocked",
+        "chose",
+        "trusted",
+        "healed",
+        "went",
+        "wanted",
+        "and",
+        "from",
+        "after",
+        "before",
+        "here",
+        "now",
+        "sent",
+        "told",
+        "wrote",
+        "decided",
+        "finally",
+        "feels",
+        "felt",
+    }
+)
+# Words right before an ambiguous name-word that make it an ordinary word.
+WEAK_BEFORE = frozenset(
+    {
+        "we",
+        "i",
+        "you",
+        "they",
+        "to",
+        "will",
+        "would",
+        "ll",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "should",
+        "really",
+        "truly",
+        "do",
+        "don",
+        "dont",
+        "the",
+        "a",
+        "an",
+        "this",
+        "next",
+        "last",
+        "of",
+        "in",
+        "for",
+        "with",
+        "your",
+        "our",
+        "my",
+        "her",
+        "his",
+        "their",
+        "its",
+        "so",
+        "that",
+        "all",
+        "every",
+        "and",
+        "or",
+        "by",
+        "at",
+        "on",
+        "is",
+        "was",
+        "be",
+        "just",
+        "only",
+        "not",
+        "no",
+        "what",
+        "full",
+        "pure",
+        "true",
+        "more",
+        "much",
+        "great",
+        "good",
+        "little",
+    }
+)
+MONTH_WORDS = frozenset({"may", "june", "april", "august", "march"})
+_NUMBER_AFTER = re.compile(r"\s*\d")
+_VOCATIVE_END = re.compile(r"\s*(?:[!.?,;:)]|$|[\U0001F300-\U0001FAFF\u2600-\u27BF])")
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+
+class NameRecognizer:
+    """Finds patient names by list membership plus context, case-insensitively."""
+
+    name = "names"
+    kinds = ALL_KINDS
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        plain, ambiguous = lexicon.first_names()
+        surnames = lexicon.last_names()
+        common = lexicon.common_words()
+        tokens = ctx.tokens
+        own = ctx.profile.own_tokens
+        findings: list[Finding] = []
+        skip_until = -1
+        i = 0
+        n = len(tokens)
+        while i < n:
+            tok = tokens[i]
+            if i <= skip_until or self._inside_code(ctx, tok):
+                i += 1
+                continue
+            low = tok.lower
+            if low in TITLES_CLINICIAN and self._title_follows(ctx, tok, i):
+                # "Dr. Ana Rivera": the clinician's names are not a patient's.
+                skip_until = i + (2 if i + 2 < n and self._is_nameish(tokens[i + 2]) else 1)
+                i += 1
+                continue
+            if low in own or low in lexicon.PROCEDURE_TERMS or low in lexicon.NEVER_NAMES:
+                i += 1
+                continue
+            prev = tokens[i - 1] if i > 0 and self._adjacent(ctx, tokens[i - 1], tok) else None
+            is_name = False
+            if prev is not None and prev.lower in TITLES_PERSON and low not in common:
+                is_name = True
+            elif low in plain:
+                is_name = not self._month_date(ctx, tok)
+            elif low in ambiguous:
+                is_name = self._context_says_name(ctx, tokens, i)
+            elif low not in common and len(low) > 2 and self._strong_context(ctx, tokens, i):
+                is_name = True
+            if not is_name:
+                i += 1
+                continue
+            end_idx = i
+            while end_idx + 1 < n and end_idx - i < 2:
+                nxt = tokens[end_idx + 1]
+                if not self._adjacent(ctx, tokens[end_idx], nxt, allow_hyphen=True):
+                    break
+                nl = nxt.lower
+                if nl in own or nl in lexicon.PROCEDURE_TERMS or nl in lexicon.NEVER_NAMES:
+                    break
+                if nl in surnames or (
+                    nxt.text[:1].isupper()
+                    and not nxt.text.isupper()
+                    and nl not in common
+                    and not ctx.text.isupper()
+                ):
+                    end_idx += 1
+                    continue
+                break
+            start, end = tok.start, tokens[end_idx].end
+            findings.append(
+                Finding(
+                    rule=RULE,
+                    category=Category.PHI_NAME,
+                    severity="block",
+                    start=start,
+                    end=end,
+                    text=ctx.text[start:end],
+                    message=MESSAGE,
+                    suggestion="Remove the name, or use the patient's authorized first name only.",
+                    recognizer=self.name,
+                )
+            )
+            i = end_idx + 1
+        return findings
+
+    @staticmethod
+    def _adjacent(ctx: TextContext, a: Token, b: Token, allow_hyphen: bool = False) -> bool:
+        gap = ctx.text[a.end : b.start]
+        if allow_hyphen and gap == "-":
+            return True
+        return gap in {" ", ". ", ", "} if not allow_hyphen else gap == " "
+
+    @staticmethod
+    def _inside_code(ctx: TextContext, tok: Token) -> bool:
+        """Tokens inside @handles, e-mails, URLs and hashtags belong to other recognizers."""
+        j = tok.start - 1
+        while j >= 0 and (ctx.text[j].isalnum() or ctx.text[j] in "_.-/:"):
+            j -= 1
+        if j >= 0 and ctx.text[j] in "@#":
+            return True
+        k = tok.end
+        while k < len(ctx.text) and (ctx.text[k].isalnum() or ctx.text[k] in "_."):
+            if ctx.text[k] == "." and k + 1 < len(ctx.text) and ctx.text[k + 1].isalpha():
+                return True
+            k += 1
+        return k < len(ctx.text) and ctx.text[k] == "@"
+
+    @staticmethod
+    def _title_follows(ctx: TextContext, tok: Token, i: int) -> bool:
+        nxt = ctx.text[tok.end : tok.end + 2]
+        return nxt[:1] in {".", " "} and i + 1 < len(ctx.tokens)
+
+    @staticmethod
+    def _is_nameish(tok: Token) -> bool:
+        plain = lexicon.first_names()[0]
+        return tok.lower in lexicon.last_names() or tok.lower in plain or tok.text[:1].isupper()
+
+    @staticmethod
+    def _month_date(ctx: TextContext, tok: Token) -> bool:
+        return tok.lower in MONTH_WORDS and bool(_NUMBER_AFTER.match(ctx.text, tok.end))
+
+    def _strong_context(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """Unknown words count as names only in a vocative: "Thank you, Xiomara!"."""
+        tok = tokens[i]
+        before = ctx.text[max(0, tok.start - 24) : tok.start].lower()
+        if not re.search(
+            r"(?:thank you|thanks|congrats|congratulations|welcome|dear)[ ,]+$", before
+        ):
+            return False
+        return bool(_VOCATIVE_END.match(ctx.text, tok.end))
+
+    def _context_says_name(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        tok = tokens[i]
+        if self._month_date(ctx, tok):
+            return False
+        prev = tokens[i - 1] if i > 0 else None
+        prev2 = tokens[i - 2] if i > 1 else None
+        gap_before = ctx.text[prev.end : tok.start] if prev else ""
+        if prev is not None and prev.lower in WEAK_BEFORE and gap_before.strip() == "":
+            return False
+        if prev is not None and prev.lower in STRONG_BEFORE:
+            return True
+        if (
+            prev is not None
+            and prev.lower == "you"
+            and prev2 is not None
+            and prev2.lower
+            in {
+                "thank",
+                "love",
+                "miss",
+            }
+        ):
+            return True
+        if (
+            prev is not None
+            and prev.lower == "to"
+            and prev2 is not None
+            and prev2.lower
+            in {
+                "shoutout",
+                "out",
+                "congrats",
+            }
+        ):
+            return True
+        if _POSSESSIVE.match(ctx.text, tok.end):
+            return True
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and ctx.text[tok.end : nxt.start] == " " and nxt.lower in STRONG_AFTER:
+            return True
+        # A vocative: ", Grace!" or "Grace, ..." at the very start.
+        if gap_before.rstrip().endswith(",") and _VOCATIVE_END.match(ctx.text, tok.end):
+            return True
+        return prev is None and ctx.text[tok.end : tok.end + 1] in {",", "!"}
