@@ -104,11 +104,11 @@ class Analyzer:
         for rec in self.recognizers:
             if k in rec.kinds:
                 raw.extend(rec.analyze(ctx))
-        phi = _resolve([f for f in raw if f.category in PHI_CATEGORIES])
+        phi = _resolve([f for f in raw if f.category in PHI_CATEGORIES and not _own(ctx, f)])
         other = [f for f in raw if f.category not in PHI_CATEGORIES]
         findings = phi + other
         if k == "caption":
-            ident = [f for f in phi if f.category in (Category.PHI_NAME, Category.PHI_HANDLE)]
+            ident = [f for f in phi if f.category is not Category.PHI_DATE]
             if ident:
                 conf = caption_confirmation(ctx, ", ".join(f.text for f in ident))
                 if conf is not None:
@@ -119,6 +119,18 @@ class Analyzer:
         if k == "comment":
             result.action, result.reply_template = inbound.recommend(findings, self.profile)
         return result
+
+
+def _own(ctx: TextContext, f: Finding) -> bool:
+    """A span inside the practice's own name, staff, address or contact is not PHI."""
+    assert f.start is not None and f.end is not None
+    for phrase in ctx.profile.own_phrases:
+        pos = ctx.lower.find(phrase)
+        while pos >= 0:
+            if pos <= f.start and f.end <= pos + len(phrase):
+                return True
+            pos = ctx.lower.find(phrase, pos + 1)
+    return False
 
 
 def _resolve(findings: list[Finding]) -> list[Finding]:

@@ -217,7 +217,6 @@ AMBIGUOUS_NAMES = frozenset(
         "roman",
         "cole",
         "ash",
-        "ashley",
         "glow",
         "flower",
         "angel",
@@ -243,6 +242,22 @@ AMBIGUOUS_NAMES = frozenset(
 # Short or stop words that appear in some name list but are never taken as a name.
 NEVER_NAMES = frozenset(
     [
+        "january",
+        "february",
+        "july",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "valencia",
+        "clarendon",
         "a",
         "an",
         "and",
@@ -553,6 +568,12 @@ PROCEDURE_TERMS = frozenset(
 
 NICKNAMES = frozenset(
     [
+        "tiff",
+        "tiffy",
+        "lexie",
+        "cass",
+        "liv",
+        "bex",
         "jess",
         "jessie",
         "becca",
@@ -712,6 +733,12 @@ _FAKER_LOCALES = (
     "en_US",
     "en_IN",
     "en_NG",
+    "tw_GH",
+    "en_KE",
+    "ig_NG",
+    "ha_NG",
+    "uk_UA",
+    "cs_CZ",
     "en_GB",
     "en_IE",
     "es_ES",
@@ -796,9 +823,11 @@ def first_names() -> tuple[frozenset[str], frozenset[str]]:
     for name in candidates:
         if len(name) < 2 or name in NEVER_NAMES or name in PROCEDURE_TERMS:
             continue
+        if name in frequent and name not in AMBIGUOUS_NAMES:
+            continue  # "else", "season": far more often a word than a name
         if (
             name in AMBIGUOUS_NAMES
-            or name in frequent
+            or (name.endswith("s") and name[:-1] in common)
             or (name in common and name not in top and name not in NICKNAMES)
         ):
             ambiguous.add(name)

@@ -50,6 +50,7 @@ class PracticeProfile:
     own_handles: frozenset[str] = field(default=frozenset(), compare=False)
     own_phone_digits: frozenset[str] = field(default=frozenset(), compare=False)
     own_phrases: tuple[str, ...] = field(default=(), compare=False)
+    own_name_tokens: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def uk(self) -> bool:
@@ -75,27 +76,33 @@ def build_profile(**values: Any) -> PracticeProfile:
     name = str(values.get("name", ""))
     address = str(values.get("address", ""))
     tokens: set[str] = set()
-    for phrase in (name, *staff, *allowed, address):
+    for phrase in (name, *staff, *allowed):
         tokens.update(w for w in _words(phrase) if len(w) > 1)
     own_handles = {h.lower().lstrip("@") for h in handles}
     phone = str(values.get("phone", ""))
     digits = re.sub(r"\D", "", phone)
     phones = {digits[-10:]} if len(digits) >= 7 else set()
-    phrases = tuple(p.lower() for p in (name, *staff, *allowed, address) if p)
+    parts = [p.strip() for p in address.split(",")]
+    email = str(values.get("email", ""))
+    website = str(values.get("website", ""))
+    phrases = tuple(
+        p.lower() for p in (name, *staff, *allowed, *parts, email, phone, website) if len(p) > 2
+    )
     return PracticeProfile(
         name=name,
         jurisdiction=str(values.get("jurisdiction", "US")),
         staff=staff,
         phone=phone,
-        email=str(values.get("email", "")),
+        email=email,
         address=address,
-        website=str(values.get("website", "")),
+        website=website,
         handles=handles,
         allowed_terms=allowed,
         own_tokens=frozenset(tokens),
         own_handles=frozenset(own_handles),
         own_phone_digits=frozenset(phones),
         own_phrases=phrases,
+        own_name_tokens=frozenset(w for w in _words(name) if len(w) > 4),
     )
 
 

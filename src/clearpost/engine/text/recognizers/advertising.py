@@ -70,7 +70,7 @@ RULES: tuple[PhraseRule, ...] = (
             r"|\b(?:our|brand) ambassador\b|\bpartnered with\b|\bpartnering with\b|\bcollab(?:oration)?\b"
             r"|\bgifted (?:her|him|them)\b|\bwe gifted\b|\bcomped\b|\bon the house\b"
             r"|\b(?:her|his|their) (?:treatment|filler|botox|procedure|lipo|session)s? (?:was|were) (?:free|complimentary|on us)"
-            r"|\btag us (?:and|to) (?:get|receive|win)\b|\bpost (?:about us|a review|a story) (?:and|to) (?:get|receive)\b",
+            r"|\btag us\b[^.!?]{0,40}\b(?:get|receive|win|earn)\b|\bpost (?:about us|a review|a story)\b[^.!?]{0,30}\b(?:get|receive|earn)\b",
             _I,
         ),
         unless=_DISCLOSED,
@@ -116,7 +116,7 @@ RULES: tuple[PhraseRule, ...] = (
             r"\bguarantee[ds]?\b|\bpainless\b|\bpain[- ]free\b|\bno pain\b|\bdoesn['’]t hurt\b|"
             r"\bno scar(?:s|ring)?\b|\bscar[- ]?less\b|\bscar[- ]free\b|\bzero scar(?:s|ring)\b|"
             r"\brisk[- ]free\b|\bno risks?\b|\bzero risk\b|\b100% safe\b|\bcompletely safe\b|"
-            r"\bperfectly safe\b|\bno side effects\b|\bbest (?:\w+ )?(?:in|of) (?:the )?(?:state|town|city|country|world|county|area|region|nation|uk|us|usa|america)\b|"
+            r"\bperfectly safe\b|\bno side effects\b|\bbest (?:\w+ ){0,3}(?:in|of) (?:the )?(?:state|town|city|country|world|county|area|region|nation|uk|us|usa|america)\b|"
             r"\b(?:#1|number one|no\. ?1)\b|\bbest surgeon\b|\bpermanent results\b|\blasts forever\b|"
             r"\bmiracle\b|\bperfect results\b|\bresults? (?:are )?(?:guaranteed|permanent)\b|"
             r"\bonly \d+ (?:spots?|slots?|appointments?) left\b|\blast chance\b|\btoday only\b|"
@@ -222,8 +222,6 @@ class AdvertisingRecognizer:
     def analyze(self, ctx: TextContext) -> list[Finding]:
         findings: list[Finding] = []
         for pr in self.rules:
-            if pr.category is Category.MATERIAL_CONNECTION_UNDISCLOSED and ctx.kind == "dm_reply":
-                continue
             m = pr.trigger.search(ctx.text)
             if not m or (pr.unless is not None and pr.unless.search(ctx.text)):
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from clearpost.engine.text import lexicon
 from clearpost.engine.text.context import TextContext
 from clearpost.engine.text.model import Category, Finding
 from clearpost.engine.text.recognizers import OUTBOUND
@@ -25,16 +26,16 @@ _CARE = (
     r"prescription|meds|medication|labs?|lab results|biopsy|diagnosis|swelling|bruising|"
     r"new nose|new lips|new look|transformation|mommy makeover|eyelids?|blepharoplasty|"
     r"abdominoplasty|peel|laser|microneedling|coolsculpting|kybella|morpheus8|hydrafacial|"
-    r"body|journey)"
+    r"body|journey|compression garment|garment|binder|touch[- ]?up|account(?: number)?|member id|"
+    r"policy|ssn|social security number|date of birth|dob|eyes|skin|photos|hair transplant|transplant)"
 )
 _SECOND_PERSON = re.compile(
-    rf"\byour\s+(?:(?:recent|new|last|first|second|next|upcoming|latest|little|amazing|"
-    rf"beautiful|gorgeous|follow[- ]?up|post[- ]?op|\d+[- ]?(?:week|month|day)s?)\s+)?{_CARE}\b",
+    rf"\byour\s+(?:[\w'’-]+\s+){{0,2}}{_CARE}\b",
     re.IGNORECASE,
 )
 _INVITATION = re.compile(
     r"(?:schedule|book|booking|request|set up|plan|considering|consider|start|"
-    r"questions about|about|for)\s+(?:a\s+|your\s+)?$",
+    r"questions about|about|for|toward|towards|credited to|before|during|and after)\s+(?:a\s+|your\s+)?$",
     re.IGNORECASE,
 )
 _RELATIONSHIP = re.compile(
@@ -51,7 +52,10 @@ _RELATIONSHIP = re.compile(
     r"|\bthank you for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
     r"|\bthanks for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
     r"|\bwelcome back\b"
-    r"|\bour (?:patient|client)\b"
+    r"|\bour (?:patient|client)\b(?! coordinator| care| advocate| experience| portal| services| educator| liaison)"
+    r"|\b(?:was|were) (?:seen|treated|operated on|injected)\b|\bdeclined (?:the )?(?:recommended )?(?:treatment|surgery|procedure)"
+    r"|\b(?:refunded|charged|billed|balance)\b[^.!?]{0,30}\byour\b|\bon file\b|\bwe have you (?:down|scheduled|booked)\b"
+    r"|\bwe saw (?:you|your)\b|\bsaw you (?:on|at|for|yesterday|last)\b|\bhaving you in\b"
     r"|\bwe(?:['’]re| are) (?:so )?sorry (?:your|that your|about your)\b",
     re.IGNORECASE,
 )
@@ -97,7 +101,11 @@ class ConfirmationRecognizer:
 
 def caption_confirmation(ctx: TextContext, identifier_text: str) -> Finding | None:
     """In a caption, an identifier plus what was done confirms who had the treatment."""
-    if ctx.kind != "caption" or not _CAPTION_CARE.search(ctx.text):
+    if ctx.kind != "caption":
+        return None
+    if not _CAPTION_CARE.search(ctx.text) and not any(
+        t.lower in lexicon.PROCEDURE_TERMS for t in ctx.tokens
+    ):
         return None
     return Finding(
         rule="SCOPE-PHI-IMAGE",

@@ -4,7 +4,6 @@ The practice's own number and address are not PHI: the profile names them, and w
 one an invitation to call ("call us at", "our number") marks the practice's own.
 """
 
-# ruff: noqa: E501  (long lines are regex alternations; splitting them hurts reading)
 from __future__ import annotations
 
 import re
@@ -21,9 +20,11 @@ _PHONE = re.compile(
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 _PRACTICE_CUE = re.compile(
-    r"(?:call|text|reach|phone|contact|dial|ring|email|e-mail|message|write to)\s+(?:us|our office|the office|our team)"
-    r"|\bour\s+(?:office|number|phone|line|front desk|team|email|inbox)"
-    r"|\b(?:office|front desk|concierge|appointments?|bookings?)\b",
+    r"(?:(?:call|text|reach|phone|contact|dial|ring|e-?mail|message|write to)\s+"
+    r"(?:us|our (?:office|team|front desk|concierge|practice manager|office manager)|the office)"
+    r"|\bour (?:office|number|phone|line|front desk|team|email|inbox|main line|office manager)"
+    r"(?: number)?(?: is)?|\b(?:office|front desk|concierge)(?: line| number)?:?)"
+    r"\s*(?:at|on|:|-)?\s*$",
     re.IGNORECASE,
 )
 _ROLE_MAILBOX = re.compile(

@@ -31,7 +31,7 @@ _DATE = re.compile(
             rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+(?:19|20)\d\d\b)?",
             r"\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:[12]\d|3[01]|0[1-9])\b",
             r"(?<![\d/])(?:0?[1-9]|1[0-2])[/.](?:[12]\d|3[01]|0?[1-9])(?:[/.](?:19|20)?\d\d)?(?![\d/])",
-            rf"\b(?:last|this past|on|this)\s+{_WEEKDAY}(?:['’]s)?\b",
+            rf"\b(?:last|this past|on|this|next|this coming)\s+{_WEEKDAY}(?:['’]s)?\b",
             rf"\b(?:in|since|last|this past|early|late|mid-?)\s+{_MONTH_FULL}\b",
             r"\byesterday\b",
         ]
@@ -45,7 +45,7 @@ _PROMO = re.compile(
     r"doors|class|seminar|starting|starts|begins?|live q&a|q&a)\b",
     re.IGNORECASE,
 )
-_NOT_DATE = re.compile(r"^(?:24/7|1/2|1/3|2/3|1/4|3/4)$")
+_NOT_DATE = re.compile(r"^(?:24/7|1/2)$")
 
 
 class DateRecognizer:

@@ -76,7 +76,7 @@ class HandleRecognizer:
             return True
         if handle.startswith(("dr", "md")) or handle.endswith(("md", "_np", "_rn", "_pa")):
             return True
-        return any(tok in handle for tok in ctx.profile.own_tokens if len(tok) > 3)
+        return any(tok in handle for tok in ctx.profile.own_name_tokens if len(tok) > 4)
 
     def _finding(self, ctx: TextContext, start: int, end: int) -> Finding:
         return Finding(

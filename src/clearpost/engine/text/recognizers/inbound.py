@@ -22,7 +22,8 @@ _SYMPTOM = (
     r"red(?:ness)?|hot to the touch|warm|fever|oozing|leak\w*|discharge|pus|bleed\w*|blister\w*|"
     r"lumps?|bumps?|hard|firm|asymmetr\w*|uneven|droop\w*|drain|stitches|sutures|incision|scar\w*|"
     r"infect\w*|rash|tight|nause\w*|dizz\w*|headache|seroma|hematoma|capsular|migrat\w*|"
-    r"dissolv\w*|hyaluronidase|compression|garment|shower|exercise|workout|flight|fly|alcohol|"
+    r"dissolv\w*|hyaluronidase|compression|garment|shower|exercise|workout|work out|working out|"
+    r"flight|fly|travel|swim|drink|alcohol|watery|tearing|dry|crust\w*|scab\w*|peel\w*|flak\w*|"
     r"ibuprofen|advil|tylenol|arnica|antibiotics?|medication|meds|sleep on|lie on|sleep)"
 )
 _QUESTION = re.compile(
@@ -30,12 +31,13 @@ _QUESTION = re.compile(
     r"do i need|is there something wrong|what do i do|what should i|will (?:it|the|my)|"
     r"does (?:this|that) mean|am i|why is my|why does my|how do i|is my|are my|"
     r"anyone else|has anyone|could this be|what (?:can|could) (?:i|it)|help)\b"
-    rf"[^.!]{{0,80}}(?:{_SYMPTOM}|post[- ]?op|after (?:my|surgery|the procedure|filler|botox|lipo)|"
+    rf"[^.!]{{0,80}}(?:{_SYMPTOM}|post[- ]?op|after (?:my |a |an |the |your )?(?:\w+ )?(?:surgery|procedure|filler|botox|lipo|"
+    r"augmentation|tummy tuck|bbl|rhinoplasty|facelift|implant|treatment|lift|reduction|injections?)|"
     r"day \d+|week \d+|\d+ (?:days?|weeks?) (?:out|post|after))",
     _I,
 )
 _QUESTION_REVERSED = re.compile(
-    rf"\b(?:my|i have|i['’]?ve got|i['’]?m)\b[^.!?]{{0,60}}{_SYMPTOM}[^.!?]{{0,60}}\?",
+    rf"\b(?:my|i have|i['’]?ve got|i['’]?m)\b[^?]{{0,100}}{_SYMPTOM}[^?]{{0,100}}\?",
     _I,
 )
 _SELF = re.compile(
@@ -48,7 +50,9 @@ _SELF = re.compile(
     r"i['’]?m (?:a |one of your |your )?(?:patient|client)|i was (?:a |your )?patient|"
     r"(?:just|finally) had my|post[- ]?op day \d+ (?:and|here)|since my (?:surgery|procedure)|"
     r"after my (?:surgery|procedure|lipo|bbl|tummy tuck|rhinoplasty|augmentation|filler|botox|treatment)|"
-    r"love my (?:new|results|lips|nose)|(?:my|me) (?:before and after|b&a))",
+    r"love my (?:new|results|lips|nose)|(?:my|me) (?:before and after|b&a)|"
+    r"\d+ (?:days?|weeks?|months?) post[- ]?op|my (?:incision|drain|stitches|implants?|sutures|surgeon|results)\b|"
+    r"\bhad (?:her|his|my) [\w ]{1,20} done\b|\bgot (?:her|his|my) [\w ]{1,20} done\b)",
     _I,
 )
 _NEGATIVE = re.compile(
@@ -56,7 +60,7 @@ _NEGATIVE = re.compile(
     r"never again|never going back|unprofessional|scam(?:mers)?|malpractice|rude|waste of money|"
     r"rip[- ]?off|(?:1|one)[- ]star|disaster|nightmare|disgusting|incompetent|butcher(?:ed)?|"
     r"avoid (?:this|them|at all costs)|stay away|do not go|don['’]t go|refund|disappointed|"
-    r"regret|deformed|disfigured|left me with|messed up|screwed up|ignored my|no one called)\b",
+    r"regret|deformed|disfigured|left me with|messed up|mess up|screwed up|ignored my|no one called|nobody calls?)\b",
     _I,
 )
 _SPAM = re.compile(

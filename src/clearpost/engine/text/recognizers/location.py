@@ -25,6 +25,10 @@ _ADDRESS = re.compile(
     r"(?:,?\s+(?:apt|apartment|unit|suite|ste|#)\.?\s*\w+)?",
     re.IGNORECASE,
 )
+_NAMED_STREET = re.compile(
+    r"\b(?:on|at|off|near)\s+(?P<s>(?!the\b|your\b|my\b|our\b|this\b|that\b|a\b)(?:\d+(?:st|nd|rd|th)|[A-Za-z]+)\s+(?:street|avenue|road|boulevard|blvd|lane|drive|parkway))\b",
+    re.IGNORECASE,
+)
 _STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|"
     "NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
@@ -77,6 +81,9 @@ class LocationRecognizer:
             if self._own(ctx, m.group()):
                 continue
             spans.append((m.start(), m.end(), "A street address"))
+        for m in _NAMED_STREET.finditer(ctx.text):
+            if not self._own(ctx, m.group("s")):
+                spans.append((m.start("s"), m.end("s"), "A street"))
         for m in _ZIP.finditer(ctx.text):
             spans.append((m.start("zip"), m.end("zip"), "A ZIP code"))
         if ctx.profile.uk:

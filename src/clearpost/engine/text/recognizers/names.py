@@ -43,15 +43,7 @@ STRONG_BEFORE = frozenset(
         "client",
         "bride",
         "shoutout",
-        "xoxo",
-        "love",
         "miss",
-        "sweet",
-        "lovely",
-        "queen",
-        "mama",
-        "girl",
-        "babe",
     }
 )
 # Words right after a word that make it a name: "Hope looks", "Grace's".
@@ -60,10 +52,6 @@ STRONG_AFTER = frozenset(
         "looks",
         "look",
         "looked",
-        "is",
-        "was",
-        "had",
-        "has",
         "got",
         "came",
         "loves",
@@ -71,7 +59,6 @@ STRONG_AFTER = frozenset(
         "said",
         "says",
         "did",
-        "just",
         "shared",
         "rocking",
         "rocked",
@@ -80,12 +67,6 @@ STRONG_AFTER = frozenset(
         "healed",
         "went",
         "wanted",
-        "and",
-        "from",
-        "after",
-        "before",
-        "here",
-        "now",
         "sent",
         "told",
         "wrote",
@@ -93,6 +74,14 @@ STRONG_AFTER = frozenset(
         "finally",
         "feels",
         "felt",
+        "drove",
+        "flew",
+        "traveled",
+        "travelled",
+        "booked",
+        "treated",
+        "underwent",
+        "opted",
     }
 )
 # Words right before an ambiguous name-word that make it an ordinary word.
@@ -162,10 +151,108 @@ WEAK_BEFORE = frozenset(
         "little",
     }
 )
+STRONG_BEFORE_PHRASES = frozenset(
+    {
+        "thank you",
+        "proud of",
+        "shoutout to",
+        "shout out to",
+        "out to",
+        "congrats to",
+        "congratulations to",
+        "thanks to",
+        "love you",
+        "miss you",
+        "welcome back",
+        "grateful for",
+        "love to",
+        "happy for",
+        "hats off to",
+        "cheers to",
+        "meet our",
+        "say hi to",
+        "say hello to",
+        "our patient",
+        "our client",
+        "our lovely",
+        "our beautiful",
+        "our amazing",
+        "sending love to",
+        "big thanks to",
+        "huge thanks to",
+        "huge congrats to",
+    }
+)
+# "Hope is healing well" but not "Hope is not a strategy".
+LINKING = frozenset({"is", "was", "has", "had"})
+AFTER_LINKING = frozenset(
+    {
+        "healing",
+        "healed",
+        "glowing",
+        "loving",
+        "thrilled",
+        "back",
+        "recovering",
+        "doing",
+        "feeling",
+        "officially",
+        "absolutely",
+        "looking",
+        "rocking",
+        "showing",
+        "sharing",
+        "ready",
+        "home",
+        "her",
+        "his",
+        "their",
+    }
+)
+# Words after a candidate that show it names a place or thing, not a person.
+NOT_PERSON_NEXT = frozenset(
+    {
+        "office",
+        "offices",
+        "clinic",
+        "location",
+        "locations",
+        "area",
+        "branch",
+        "downtown",
+        "metro",
+        "filter",
+        "street",
+        "st",
+        "avenue",
+        "ave",
+        "road",
+        "rd",
+        "blvd",
+        "boulevard",
+        "lane",
+        "drive",
+        "county",
+        "city",
+        "airport",
+        "hotel",
+        "university",
+        "college",
+        "school",
+        "high",
+        "method",
+        "bar",
+    }
+)
+_VOCATIVE_CUE = re.compile(
+    r"(?:thank you|thanks|thx|congrats|congratulations|welcome|dear|hi|hey|hello|meet|"
+    r"love you|miss you|proud of|shout ?out to|go|yay)[ ,]+$"
+)
+_SECOND_PERSON = re.compile(r"\byou(?:r|['’]re|['’]ll|['’]ve)?\b")
 MONTH_WORDS = frozenset({"may", "june", "april", "august", "march"})
 _NUMBER_AFTER = re.compile(r"\s*\d")
 _VOCATIVE_END = re.compile(r"\s*(?:[!.?,;:)]|$|[\U0001F300-\U0001FAFF\u2600-\u27BF])")
-_POSSESSIVE = re.compile(r"['’]s\b")
+_POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
 
 class NameRecognizer:
@@ -203,7 +290,7 @@ class NameRecognizer:
             if prev is not None and prev.lower in TITLES_PERSON and low not in common:
                 is_name = True
             elif low in plain:
-                is_name = not self._month_date(ctx, tok)
+                is_name = not self._month_date(ctx, tok) and not self._thing_follows(ctx, i)
             elif low in ambiguous:
                 is_name = self._context_says_name(ctx, tokens, i)
             elif low not in common and len(low) > 2 and self._strong_context(ctx, tokens, i):
@@ -246,6 +333,13 @@ class NameRecognizer:
         return findings
 
     @staticmethod
+    def _thing_follows(ctx: TextContext, i: int) -> bool:
+        if i + 1 >= len(ctx.tokens):
+            return False
+        nxt = ctx.tokens[i + 1]
+        return ctx.text[ctx.tokens[i].end : nxt.start] == " " and nxt.lower in NOT_PERSON_NEXT
+
+    @staticmethod
     def _adjacent(ctx: TextContext, a: Token, b: Token, allow_hyphen: bool = False) -> bool:
         gap = ctx.text[a.end : b.start]
         if allow_hyphen and gap == "-":
@@ -282,56 +376,72 @@ class NameRecognizer:
         return tok.lower in MONTH_WORDS and bool(_NUMBER_AFTER.match(ctx.text, tok.end))
 
     def _strong_context(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
-        """Unknown words count as names only in a vocative: "Thank you, Xiomara!"."""
+        """Unknown words count as names only in a clear naming context: a vocative
+        ("Thank you, Xiomara!", "Meet Oluwaseun!") or a sentence opening with a verb of
+        what a person did ("Dmitri wanted a straighter nose")."""
         tok = tokens[i]
-        before = ctx.text[max(0, tok.start - 24) : tok.start].lower()
-        if not re.search(
-            r"(?:thank you|thanks|congrats|congratulations|welcome|dear)[ ,]+$", before
-        ):
+        before = ctx.lower[max(0, tok.start - 24) : tok.start]
+        if _VOCATIVE_CUE.search(before) and _VOCATIVE_END.match(ctx.text, tok.end):
+            return True
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        return (
+            self._sentence_start(ctx, tok)
+            and nxt is not None
+            and ctx.text[tok.end : nxt.start] == " "
+            and nxt.lower in STRONG_AFTER
+        )
+
+    @staticmethod
+    def _sentence_start(ctx: TextContext, tok: Token) -> bool:
+        head = ctx.text[: tok.start].rstrip()
+        return not head or head[-1] in ".!?\n"
+
+    @staticmethod
+    def _phrase_before(ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        if i < 1:
             return False
-        return bool(_VOCATIVE_END.match(ctx.text, tok.end))
+        one = tokens[i - 1].lower
+        if one in STRONG_BEFORE:
+            return True
+        if i >= 2:
+            two = f"{tokens[i - 2].lower} {one}"
+            if two in STRONG_BEFORE_PHRASES:
+                return True
+        if i >= 3:
+            three = f"{tokens[i - 3].lower} {tokens[i - 2].lower} {one}"
+            if three in STRONG_BEFORE_PHRASES:
+                return True
+        return False
 
     def _context_says_name(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
         tok = tokens[i]
         if self._month_date(ctx, tok):
             return False
         prev = tokens[i - 1] if i > 0 else None
-        prev2 = tokens[i - 2] if i > 1 else None
         gap_before = ctx.text[prev.end : tok.start] if prev else ""
+        if (
+            prev is not None
+            and gap_before.strip() in {"", ","}
+            and self._phrase_before(ctx, tokens, i)
+        ):
+            return True
         if prev is not None and prev.lower in WEAK_BEFORE and gap_before.strip() == "":
             return False
-        if prev is not None and prev.lower in STRONG_BEFORE:
-            return True
-        if (
-            prev is not None
-            and prev.lower == "you"
-            and prev2 is not None
-            and prev2.lower
-            in {
-                "thank",
-                "love",
-                "miss",
-            }
-        ):
-            return True
-        if (
-            prev is not None
-            and prev.lower == "to"
-            and prev2 is not None
-            and prev2.lower
-            in {
-                "shoutout",
-                "out",
-                "congrats",
-            }
-        ):
-            return True
         if _POSSESSIVE.match(ctx.text, tok.end):
             return True
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if nxt is not None and ctx.text[tok.end : nxt.start] == " " and nxt.lower in STRONG_AFTER:
-            return True
-        # A vocative: ", Grace!" or "Grace, ..." at the very start.
+        if nxt is not None and ctx.text[tok.end : nxt.start] == " ":
+            if nxt.lower in STRONG_AFTER:
+                return True
+            after = tokens[i + 2] if i + 2 < len(tokens) else None
+            if nxt.lower in LINKING and after is not None and after.lower in AFTER_LINKING:
+                return True
+            if nxt.lower == "from" and after is not None and after.lower not in WEAK_BEFORE:
+                return True
+        # A vocative: ", Grace!" or "Grace, ..." opening a message addressed to someone.
         if gap_before.rstrip().endswith(",") and _VOCATIVE_END.match(ctx.text, tok.end):
             return True
-        return prev is None and ctx.text[tok.end : tok.end + 1] in {",", "!"}
+        head = ctx.text[tok.end : tok.end + 1]
+        if prev is None and head == "!":
+            return True
+        return prev is None and head == "," and bool(_SECOND_PERSON.search(ctx.lower))
