@@ -55,9 +55,9 @@ def parse_line(line: str, number: int) -> dict[str, Any]:
     }
 
 
-def build() -> list[dict[str, Any]]:
+def build(source: str = "source.txt") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for line in (HERE / "source.txt").read_text("utf-8").splitlines():
+    for line in (HERE / source).read_text("utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             rows.append(parse_line(line, len(rows) + 1))
     return rows
@@ -69,3 +69,4 @@ def render(rows: list[dict[str, Any]]) -> str:
 
 if __name__ == "__main__":
     (HERE / "dev.jsonl").write_text(render(build()), encoding="utf-8")
+    (HERE / "holdout.jsonl").write_text(render(build("holdout.txt")), encoding="utf-8")
