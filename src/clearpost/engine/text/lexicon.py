@@ -827,6 +827,8 @@ def first_names() -> tuple[frozenset[str], frozenset[str]]:
             continue  # "else", "season": far more often a word than a name
         if (
             name in AMBIGUOUS_NAMES
+            # No common-word list for other scripts: "שלום" is a name and "hello".
+            or any(ord(ch) > 0x24F for ch in name)
             or (name.endswith("s") and name[:-1] in common)
             or (name in common and name not in top and name not in NICKNAMES)
         ):

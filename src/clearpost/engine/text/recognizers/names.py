@@ -413,6 +413,25 @@ class NameRecognizer:
                 return True
         return False
 
+    def _coordinated(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """ "Hope and Grace, sisters, did their filler together": two name-words joined by
+        "and" at the start of a sentence, the pair followed by a comma or a verb of what a
+        person did. "Will and grace: two things we bring" stays words."""
+        plain, ambiguous = lexicon.first_names()
+        names = plain | ambiguous
+
+        def pair_at(j: int) -> bool:
+            if j + 2 >= len(tokens) or not self._sentence_start(ctx, tokens[j]):
+                return False
+            a, conj, b = tokens[j], tokens[j + 1], tokens[j + 2]
+            if conj.lower != "and" or a.lower not in names or b.lower not in names:
+                return False
+            tail = ctx.text[b.end : b.end + 1]
+            nxt = tokens[j + 3] if j + 3 < len(tokens) else None
+            return tail == "," or (nxt is not None and nxt.lower in STRONG_AFTER)
+
+        return pair_at(i) or (i >= 2 and pair_at(i - 2))
+
     def _context_says_name(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
         tok = tokens[i]
         if self._month_date(ctx, tok):
@@ -424,6 +443,8 @@ class NameRecognizer:
             and gap_before.strip() in {"", ","}
             and self._phrase_before(ctx, tokens, i)
         ):
+            return True
+        if self._coordinated(ctx, tokens, i):
             return True
         if prev is not None and prev.lower in WEAK_BEFORE and gap_before.strip() == "":
             return False
