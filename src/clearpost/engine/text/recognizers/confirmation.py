@@ -27,7 +27,8 @@ _CARE = (
     r"new nose|new lips|new look|transformation|mommy makeover|eyelids?|blepharoplasty|"
     r"abdominoplasty|peel|laser|microneedling|coolsculpting|kybella|morpheus8|hydrafacial|"
     r"body|journey|compression garment|garment|binder|touch[- ]?up|account(?: number)?|member id|"
-    r"policy|ssn|social security number|date of birth|dob|eyes|skin|photos|hair transplant|transplant)"
+    r"policy|ssn|social security number|date of birth|dob|eyes|skin|photos|hair transplant|transplant|"
+    r"pathology|report|scan|x-ray|mammogram|bloodwork|clearance)"
 )
 _SECOND_PERSON = re.compile(
     rf"\byour\s+(?:[\w'’-]+\s+){{0,2}}{_CARE}\b",
@@ -35,12 +36,13 @@ _SECOND_PERSON = re.compile(
 )
 _INVITATION = re.compile(
     r"(?:schedule|book|booking|request|set up|plan|considering|consider|start|"
-    r"questions about|about|for|toward|towards|credited to|before|during|and after)\s+(?:a\s+|your\s+)?$",
+    r"questions about|about|for|toward|towards|credited to)\s+(?:a\s+|your\s+)?$",
     re.IGNORECASE,
 )
 _RELATIONSHIP = re.compile(
     r"\b(?:glad|happy|thrilled|pleased|so proud|delighted|excited)\s+(?:that\s+)?you(?:['’]re| are)?\s+"
-    r"(?:chose|came|had|got|love|loving|enjoyed|healing|recovering|feeling|happy with|pleased with|trusted)"
+    r"(?:chose|came|had|got|love|loving|enjoyed|healing|recovering|feeling|happy with|pleased with|trusted)\b"
+    r"(?!\s+(?:the|our|this) (?:post|video|reel|content|tips?|article|blog|giveaway|event|webinar|live))"
     r"|\bas your (?:surgeon|doctor|provider|injector|nurse)"
     r"|\bsee you (?:at|for) your\b"
     r"|\bwhen you (?:came in|were (?:here|in)|visited|had)\b"

@@ -27,7 +27,7 @@ _SYMPTOM = (
     r"ibuprofen|advil|tylenol|arnica|antibiotics?|medication|meds|sleep on|lie on|sleep)"
 )
 _QUESTION = re.compile(
-    rf"\b(?:is (?:it|this) (?:normal|ok|okay|safe|bad)|should i|can i|when can i|how long|"
+    rf"\b(?:is (?:it|this) (?:normal|ok|okay|safe|bad)|is (?:\w+ ){{1,3}}(?:normal|expected|ok|okay)|should i|can i|when can i|how long|"
     r"do i need|is there something wrong|what do i do|what should i|will (?:it|the|my)|"
     r"does (?:this|that) mean|am i|why is my|why does my|how do i|is my|are my|"
     r"anyone else|has anyone|could this be|what (?:can|could) (?:i|it)|help)\b"
@@ -69,7 +69,7 @@ _SPAM = re.compile(
     r"\bbuy (?:followers|likes)\b|\bfree followers\b|\bfollow (?:me|back)\b|\bpromo code\b|"
     r"\bwhats ?app\b|\btelegram\b|\bearn \$|\$\d+[k]? (?:a|per) (?:day|week)\b|\bclick (?:the|my) link\b|"
     r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"
-    r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b",
+    r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|\bdm me\W*$",
     _I,
 )
 

@@ -41,12 +41,12 @@ _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECAS
 _VENUE_WORDS = (
     r"(?:hotel|high school|high|academy|university|college|elementary|middle school|school|"
     r"church|hospital|resort|country club|golf club|inn|ballroom|estate|vineyard|winery|"
-    r"gym|crossfit|studio|salon|cafe|café|restaurant|bank|corp|inc|llc|firm|station|airport|"
+    r"gym|crossfit|studio|salon|cafe|café|restaurant|bank|corp|inc|llc|law firm|station|airport|"
     r"stadium|arena|mall|chapel|cathedral|synagogue|mosque|temple|ranch|plantation|manor|"
     r"lodge|pavilion|gardens|club|bakery|boutique)"
 )
 _VENUE = re.compile(
-    rf"\b(?:at|from|of|for|in)\s+(?:the\s+)?(?P<v>(?:(?!our\b|your\b|my\b|a\b|an\b)[\w'’&.-]+\s+){{1,3}}?{_VENUE_WORDS})\b",
+    rf"\b(?:at|from|of)\s+(?:the\s+)?(?P<v>(?:(?!our\b|your\b|my\b|a\b|an\b)[\w'’&.-]+\s+){{1,3}}?{_VENUE_WORDS})\b",
     re.IGNORECASE,
 )
 _EMPLOYER = re.compile(

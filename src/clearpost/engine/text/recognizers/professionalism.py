@@ -26,6 +26,7 @@ _ADVICE = re.compile(
     r"pills?|\d+\s?mg|ice|heat|compression|garment|binder|massage|incision|stitches|drain|"
     r"steri[- ]?strips|ointment|cream|bandage|dressing|the area|it|your)\b"
     r"|\b(?:take|try)\s+(?:\d+\s?mg|some|an?)?\s*(?:ibuprofen|advil|motrin|tylenol|benadryl|arnica|antibiotics)\b"
+    r"|(?:^|[.!?]\s+)(?:stop|start|keep|switch|skip|double|increase|lower)\b[^.!?]{0,40}\b(?:ibuprofen|advil|motrin|tylenol|aspirin|arnica|antibiotics?|meds|medication|pills?|garment|binder)\b"
     r"|\b(?:that['’]?s|it['’]?s|this is|sounds) (?:totally |completely |perfectly |very )?(?:normal|fine|expected|nothing to worry about|common)\b"
     r"|\bsounds like (?:an? )?(?:infection|seroma|hematoma|capsular contracture|necrosis|allergic reaction|vascular occlusion)\b"
     r"|\bdon['’]?t worry\b[^.!?]{0,40}\b(?:swelling|bruising|pain|lump|redness|normal|heal|settle)\b"
