@@ -6,7 +6,6 @@ post-op" instead. Dates in the practice's own promotions ("offer ends Friday, Ma
 14") are not about a patient, so a promotional context nearby suppresses the finding.
 """
 
-# ruff: noqa: E501  (long lines are regex alternations; splitting them hurts reading)
 from __future__ import annotations
 
 import re
@@ -30,7 +29,8 @@ _DATE = re.compile(
             rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(?:19|20)\d\d\b)?",
             rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+(?:19|20)\d\d\b)?",
             r"\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:[12]\d|3[01]|0[1-9])\b",
-            r"(?<![\d/])(?:0?[1-9]|1[0-2])[/.](?:[12]\d|3[01]|0?[1-9])(?:[/.](?:19|20)?\d\d)?(?![\d/])",
+            r"(?<![\d/])(?:0?[1-9]|1[0-2])[/.](?:[12]\d|3[01]|0?[1-9])(?:[/.](?:19|"
+            r"20)?\d\d)?(?![\d/])",
             rf"\b(?:last|this past|on|this|next|this coming)\s+{_WEEKDAY}(?:['’]s)?\b",
             rf"\b(?:in|since|last|this past|early|late|mid-?)\s+{_MONTH_FULL}\b",
             r"\byesterday\b",
@@ -78,7 +78,10 @@ class DateRecognizer:
                     start=m.start(),
                     end=m.end(),
                     text=value,
-                    message="A date tied to a patient (visit, surgery, event) is a Safe Harbor identifier.",
+                    message=(
+                        "A date tied to a patient (visit, surgery, event) is a Safe Harbor "
+                        "identifier."
+                    ),
                     suggestion='Give the interval instead, e.g. "3 months post-op".',
                     recognizer=self.name,
                 )

@@ -4,7 +4,6 @@ Numbers only count when they read as identifiers: an SSN shape, or a value right
 a label such as "MRN", "member ID" or "account #". A bare "500 units" is not an ID.
 """
 
-# ruff: noqa: E501  (long lines are regex alternations; splitting them hurts reading)
 from __future__ import annotations
 
 import re
@@ -15,14 +14,16 @@ from clearpost.engine.text.recognizers import ALL_KINDS
 
 _SSN = re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")
 _LABELLED = re.compile(
-    r"\b(?:mrn|medical record(?: number| no\.?| #)?|record(?: number| no\.?| #)|chart(?: number| no\.?| #)|"
+    r"\b(?:mrn|medical record(?: number| no\.?| #)?|record(?: number| no\.?| #)|"
+    r"chart(?: number| no\.?| #)|"
     r"patient (?:id|number|no\.?|#)|account(?: number| no\.?| #)?|acct\.?(?: #| no\.?)?|"
     r"member(?: id| number| no\.?| #)|policy(?: number| no\.?| #)?|insurance(?: id| number| #)|"
     r"subscriber(?: id| number)|group(?: number| no\.?| #)|claim(?: number| no\.?| #)?|"
     r"invoice(?: number| no\.?| #)?|ssn|social security(?: number)?|license(?: number| no\.?| #)|"
     r"licence(?: number| no\.?| #)|plate(?: number)?|serial(?: number| no\.?| #)?|"
     r"nhs(?: number| no\.?)?|id(?: number| no\.?| #))"
-    r"(?:\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>[A-Za-z]{0,4}[-\s]?\d[\dA-Za-z-]{3,}\d|\d{3}\s\d{3}\s\d{4})",
+    r"(?:\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>[A-Za-z]{0,4}[-\s]?\d[\dA-Za-z-]{3,}\d|"
+    r"\d{3}\s\d{3}\s\d{4})",
     re.IGNORECASE,
 )
 _MEMBER_CODE = re.compile(r"\b[A-Za-z]{2,3}\d{7,12}\b")

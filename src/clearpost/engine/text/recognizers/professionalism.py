@@ -6,7 +6,6 @@ RULES.md has no dedicated IDs for these; docs/text-engine.md explains the mappin
 nearest catalog rules (a catalog gap flagged for the team).
 """
 
-# ruff: noqa: E501  (long lines are regex alternations; splitting them hurts reading)
 from __future__ import annotations
 
 import re
@@ -18,19 +17,28 @@ from clearpost.engine.text.recognizers import OUTBOUND, REPLIES
 _I = re.IGNORECASE
 
 _ADVICE = re.compile(
-    r"\b(?:you should|you(?:['’]ll)? need to|you can|make sure (?:you|to)|try to|be sure to|go ahead and|"
+    r"\b(?:you should|you(?:['’]ll)? need to|you can|make sure (?:you|to)|try to|be sure to|"
+    r"go ahead and|"
     r"i(?:['’]d)? (?:recommend|suggest)|we(?:['’]d)? (?:recommend|suggest)|just)\s+"
     r"(?:take|stop taking|stop|start|ice|apply|massage|skip|use|keep|wear|remove|pop|drain|sleep|"
     r"avoid|double|increase|lower|put|switch|try)\b[^.!?]{0,50}"
-    r"\b(?:ibuprofen|advil|motrin|tylenol|acetaminophen|aspirin|arnica|antibiotics?|meds|medication|"
+    r"\b(?:ibuprofen|advil|motrin|tylenol|acetaminophen|aspirin|arnica|antibiotics?|meds|"
+    r"medication|"
     r"pills?|\d+\s?mg|ice|heat|compression|garment|binder|massage|incision|stitches|drain|"
     r"steri[- ]?strips|ointment|cream|bandage|dressing|the area|it|your)\b"
-    r"|\b(?:take|try)\s+(?:\d+\s?mg|some|an?)?\s*(?:ibuprofen|advil|motrin|tylenol|benadryl|arnica|antibiotics)\b"
-    r"|(?:^|[.!?]\s+)(?:stop|start|keep|switch|skip|double|increase|lower)\b[^.!?]{0,40}\b(?:ibuprofen|advil|motrin|tylenol|aspirin|arnica|antibiotics?|meds|medication|pills?|garment|binder)\b"
-    r"|\b(?:that['’]?s|it['’]?s|this is|sounds) (?:totally |completely |perfectly |very )?(?:normal|fine|expected|nothing to worry about|common)\b"
-    r"|\bsounds like (?:an? )?(?:infection|seroma|hematoma|capsular contracture|necrosis|allergic reaction|vascular occlusion)\b"
-    r"|\bdon['’]?t worry\b[^.!?]{0,40}\b(?:swelling|bruising|pain|lump|redness|normal|heal|settle)\b"
-    r"|\b(?:swelling|bruising|lumps?|redness|numbness|pain)\b[^.!?]{0,30}\b(?:will|should) (?:go down|settle|resolve|fade|subside|go away)\b",
+    r"|\b(?:take|try)\s+(?:\d+\s?mg|some|an?)?\s*(?:ibuprofen|advil|motrin|tylenol|benadryl|"
+    r"arnica|antibiotics)\b"
+    r"|(?:^|[.!?]\s+)(?:stop|start|keep|switch|skip|double|increase|"
+    r"lower)\b[^.!?]{0,40}\b(?:ibuprofen|advil|motrin|tylenol|aspirin|arnica|antibiotics?|meds|"
+    r"medication|pills?|garment|binder)\b"
+    r"|\b(?:that['’]?s|it['’]?s|this is|sounds) (?:totally |completely |perfectly |"
+    r"very )?(?:normal|fine|expected|nothing to worry about|common)\b"
+    r"|\bsounds like (?:an? )?(?:infection|seroma|hematoma|capsular contracture|necrosis|"
+    r"allergic reaction|vascular occlusion)\b"
+    r"|\bdon['’]?t worry\b[^.!?]{0,40}\b(?:swelling|bruising|pain|lump|redness|normal|heal|"
+    r"settle)\b"
+    r"|\b(?:swelling|bruising|lumps?|redness|numbness|pain)\b[^.!?]{0,30}\b(?:will|"
+    r"should) (?:go down|settle|resolve|fade|subside|go away)\b",
     _I,
 )
 _SEXUALISING = re.compile(
@@ -74,7 +82,8 @@ SLANG_HASHTAGS: dict[str, str] = {
 }
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 _TRIVIAL = re.compile(
-    r"\b(?:boob job|nose job|tit job|booty job|new boobs|fake boobs|got (?:her|his) (?:boobs|butt|booty) done|"
+    r"\b(?:boob job|nose job|tit job|booty job|new boobs|fake boobs|got (?:her|his) (?:boobs|"
+    r"butt|booty) done|"
     r"mommy makeover magic|quick nip and tuck|nip and tuck|just a little snip|lunchtime lift)\b",
     _I,
 )
