@@ -242,6 +242,15 @@ AMBIGUOUS_NAMES = frozenset(
 # Short or stop words that appear in some name list but are never taken as a name.
 NEVER_NAMES = frozenset(
     [
+        "xoxo",
+        "lol",
+        "lmao",
+        "omg",
+        "thx",
+        "ty",
+        "xo",
+        "yay",
+        "congrats",
         "january",
         "february",
         "july",
@@ -798,6 +807,31 @@ def common_words() -> frozenset[str]:
     words = {w for w in web2 if w.islower()}
     words.update(w.lower() for w in Lorem.word_list)
     return frozenset(words)
+
+
+_SUFFIXES = ("ing", "ed", "es", "s", "ly", "er", "est", "ness", "ful", "ies", "ied")
+
+
+def is_word(word: str) -> bool:
+    """Whether a lowercase token is an English word, inflections included.
+
+    The word list has lemmas only ("obsess"), so "obsessed" is checked by its stem too.
+    """
+    common = common_words()
+    if word in common:
+        return True
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix) + 2:
+            stem = word[: -len(suffix)]
+            if suffix in ("ies", "ied"):
+                stem += "y"
+            if (
+                stem in common
+                or stem + "e" in common
+                or (len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in common)
+            ):
+                return True
+    return False
 
 
 @cache

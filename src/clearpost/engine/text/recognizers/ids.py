@@ -27,6 +27,13 @@ _LABELLED = re.compile(
     re.IGNORECASE,
 )
 _MEMBER_CODE = re.compile(r"\b[A-Za-z]{2,3}\d{7,12}\b")
+# "card ending 4421", "last four digits 4421": partial account numbers still identify.
+_CARD_TAIL = re.compile(
+    r"\b(?:card|account|acct|visa|mastercard|amex)\s+(?:ending|ending in|ends in|that ends in)\s+"
+    r"(?P<value>\d{4})\b|\blast (?:4|four)(?: digits)?(?: of [\w ]{1,20})?\s*(?:is|are|:)?\s*"
+    r"(?P<value2>\d{4})\b",
+    re.IGNORECASE,
+)
 
 
 class IdRecognizer:
@@ -41,6 +48,9 @@ class IdRecognizer:
             spans.append((m.start("value"), m.end("value")))
         for m in _MEMBER_CODE.finditer(ctx.text):
             spans.append((m.start(), m.end()))
+        for m in _CARD_TAIL.finditer(ctx.text):
+            group = "value" if m.group("value") else "value2"
+            spans.append((m.start(group), m.end(group)))
         seen: set[tuple[int, int]] = set()
         findings: list[Finding] = []
         for start, end in sorted(spans):

@@ -43,6 +43,7 @@ _QUESTION_REVERSED = re.compile(
     _I,
 )
 _SELF = re.compile(
+    r"(?:^|[.!?]\s*)(?:had|got|did) my\b|\b(?:weeks?|days?|months?) (?:after|since|post) my\b|"
     r"\b(?:i had my|i got my|i had (?:a |an |the )?(?:surgery|procedure|lipo|bbl|tummy tuck|"
     r"rhinoplasty|"
     r"breast|facelift|filler|botox|injections|lip|augmentation|consult)|"
@@ -79,7 +80,8 @@ _SPAM = re.compile(
     r"profile|link)\b|"
     r"\blink in (?:my )?bio\b|\bcrypto\b|\bbitcoin\b|\bforex\b|\binvest(?:ment|"
     r"ing)? (?:opportunity|platform)\b|"
-    r"\bbuy (?:followers|likes)\b|\bfree followers\b|\bfollow (?:me|back)\b|\bpromo code\b|"
+    r"\b(?:buy|cheap|real|free|get|more) (?:\w+ )?(?:followers|likes|views)\b|"
+    r"\bdm (?:me )?for (?:prices|price|info|details|rates)\b|\bfollow (?:me|back)\b|\bpromo code\b|"
     r"\bwhats ?app\b|\btelegram\b|\bearn \$|\$\d+[k]? (?:a|per) (?:day|week)\b|\bclick (?:the|"
     r"my) link\b|"
     r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"

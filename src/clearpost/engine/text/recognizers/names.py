@@ -293,7 +293,12 @@ class NameRecognizer:
                 is_name = not self._month_date(ctx, tok) and not self._thing_follows(ctx, i)
             elif low in ambiguous:
                 is_name = self._context_says_name(ctx, tokens, i)
-            elif low not in common and len(low) > 2 and self._strong_context(ctx, tokens, i):
+            elif (
+                low not in common
+                and len(low) > 2
+                and not lexicon.is_word(low)
+                and self._strong_context(ctx, tokens, i)
+            ):
                 is_name = True
             if not is_name:
                 i += 1
@@ -382,6 +387,13 @@ class NameRecognizer:
         tok = tokens[i]
         before = ctx.lower[max(0, tok.start - 24) : tok.start]
         if _VOCATIVE_CUE.search(before) and _VOCATIVE_END.match(ctx.text, tok.end):
+            return True
+        # A closing vocative in a message addressed to someone: "..., Ren!"
+        if (
+            ctx.kind in ("reply", "dm_reply")
+            and before.rstrip().endswith(",")
+            and re.match(r"\s*!+\s*$", ctx.text[tok.end :])
+        ):
             return True
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         return (

@@ -39,6 +39,8 @@ PHI_CASES = [
     ("dm_reply", "Your MRN 5520918 is on file", "PHI_ID", "5520918"),
     ("dm_reply", "SSN 512-66-0987 confirmed", "PHI_ID", "512-66-0987"),
     ("dm_reply", "Member ID XJH448120031 was denied", "PHI_ID", "XJH448120031"),
+    ("dm_reply", "Refunded to the card ending 4421.", "PHI_ID", "4421"),
+    ("reply", "We're so glad you're happy with it, Ren!", "PHI_NAME", "Ren"),
     ("caption", "Our 92-year-old patient, 3 months post-op", "PHI_AGE", "92-year-old"),
     ("comment", "Grandma turned 93 and looks great", "PHI_AGE", "turned 93"),
     ("caption", "She came all the way from San Antonio for it", "PHI_LOCATION", "San Antonio"),
@@ -79,6 +81,8 @@ NOT_PHI = [
     ("caption", "She is 45 and loving her skin."),
     ("caption", "Tag @allergan and @riveraaesthetics in your posts"),
     ("caption", "Try the Glow Bar facial this week"),
+    ("comment", "I got my lips done last week, obsessed!"),
+    ("comment", "שלום, מתי אתם פתוחים?"),
 ]
 
 
@@ -120,6 +124,8 @@ CATEGORY_CASES = [
     ("comment", "I had my lips done here and I love them!", "INBOUND_SELF_DISCLOSURE"),
     ("comment", "They botched my lips. Stay away!", "INBOUND_NEGATIVE_REVIEW"),
     ("comment", "Earn $500 a day trading crypto, DM me", "SPAM"),
+    ("comment", "Cheap followers and likes, DM for prices", "SPAM"),
+    ("comment", "Had my lipo here and I'm so happy!", "INBOUND_SELF_DISCLOSURE"),
 ]
 
 
