@@ -71,3 +71,4 @@ if __name__ == "__main__":
     (HERE / "dev.jsonl").write_text(render(build()), encoding="utf-8")
     (HERE / "holdout.jsonl").write_text(render(build("holdout.txt")), encoding="utf-8")
     (HERE / "holdout2.jsonl").write_text(render(build("holdout2.txt")), encoding="utf-8")
+    (HERE / "holdout3.jsonl").write_text(render(build("holdout3.txt")), encoding="utf-8")
