@@ -78,13 +78,31 @@ def run(name: str, args: argparse.Namespace) -> int:
                     f"input is larger than the {MAX_CHARS:,}-character limit; split it"
                 )
             text = decode_text(raw)
-        result = analyzer.analyze(text, args.kind)
+        out = _checked(analyzer, text, args.kind)
     except (InputError, TextInputError) as exc:
         print(f"clearpost check-text: {exc}", file=sys.stderr)
         return 2
-    json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+    if "error" in out:
+        print(f"clearpost check-text: {out['error']}", file=sys.stderr)
+    json.dump(out, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
+
+
+def _checked(analyzer: Analyzer, text: str, kind: str) -> dict[str, Any]:
+    """The result, or -- when a check itself fails (a word list missing from a broken
+    install) -- a fail-closed "block" with the reason, never a traceback."""
+    try:
+        return analyzer.analyze(text, kind).to_dict()
+    except TextInputError:
+        raise
+    except Exception as exc:
+        return {
+            "decision": "block",
+            "findings": [],
+            "error": f"the text checks could not run ({type(exc).__name__}: {exc}); "
+            "not cleared. Reinstall ClearPost (make venv) or contact support.",
+        }
 
 
 def _error(line_id: Any, message: str) -> dict[str, Any]:
@@ -111,10 +129,10 @@ def check_line(analyzer: Analyzer, raw: bytes, lineno: int) -> dict[str, Any]:
     if not isinstance(text, str):
         return _error(line_id, f"line {lineno}: 'text' must be a string")
     try:
-        result = analyzer.analyze(text, kind)
+        out = _checked(analyzer, text, kind)
     except TextInputError as exc:
         return _error(line_id, f"line {lineno}: {exc}")
-    return {"id": line_id, **result.to_dict()}
+    return {"id": line_id, **out}
 
 
 def run_batch(analyzer: Analyzer, stdin: BinaryIO, stdout: TextIO) -> int:

@@ -100,8 +100,6 @@ class Finding:
         }
         if self.suggestion:
             out["suggestion"] = self.suggestion
-        if self.recognizer:
-            out["recognizer"] = self.recognizer
         return out
 
 

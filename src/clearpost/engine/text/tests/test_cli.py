@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from clearpost.cli import main
+from clearpost.engine.text.context import TextContext
+from clearpost.engine.text.model import Finding, Kind
 
 
 class FakeStdin:
@@ -139,3 +141,31 @@ def test_subprocess_round_trip(tmp_path: Path) -> None:
     row = json.loads(proc.stdout)
     assert row["id"] == 1
     assert {f["category"] for f in row["findings"]} >= {"PHI_DATE", "PATIENT_CONFIRMATION"}
+
+
+class Broken:
+    """A recognizer whose word list is missing, as after a broken install."""
+
+    name = "broken"
+    kinds: frozenset[Kind] = frozenset({"caption", "reply", "dm_reply", "comment"})
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        raise FileNotFoundError("dist.female.first")
+
+
+def test_a_check_that_cannot_run_fails_closed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clearpost.cli import text as cli_text
+    from clearpost.engine.text.analyzer import Analyzer
+
+    monkeypatch.setattr(cli_text, "default_analyzer", lambda profile: Analyzer([Broken()]))
+    code, out, err = run_cli(monkeypatch, capsys, ["--kind", "caption", "--text", "hello"])
+    assert code == 0
+    result = json.loads(out)
+    assert result["decision"] == "block"
+    assert "could not run" in result["error"] and "Traceback" not in err
+    line = json.dumps({"id": 1, "kind": "reply", "text": "hi"}).encode()
+    code, out, _ = run_cli(monkeypatch, capsys, ["--jsonl"], line + b"\n" + line + b"\n")
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert [r["decision"] for r in rows] == ["block", "block"] and rows[0]["id"] == 1
