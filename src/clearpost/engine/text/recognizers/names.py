@@ -330,7 +330,11 @@ class NameRecognizer:
                     end=end,
                     text=ctx.text[start:end],
                     message=MESSAGE,
-                    suggestion="Remove the name, or use the patient's authorized first name only.",
+                    suggestion=(
+                        "Remove the name, or use only the first name the patient authorized."
+                        if ctx.kind == "caption"
+                        else "Do not name the person; use the generic reply."
+                    ),
                     recognizer=self.name,
                 )
             )
