@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -135,12 +136,34 @@ def check_line(analyzer: Analyzer, raw: bytes, lineno: int) -> dict[str, Any]:
     return {"id": line_id, **out}
 
 
-def run_batch(analyzer: Analyzer, stdin: BinaryIO, stdout: TextIO) -> int:
-    for lineno, raw in enumerate(stdin, start=1):
-        stripped = raw.strip()
-        if not stripped:
+def _lines(stdin: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
+    """Lines with their numbers; an over-long line is skipped in bounded chunks and
+    yielded as None, so one hostile line can neither exhaust memory nor stop the batch."""
+    lineno = 0
+    while True:
+        raw = stdin.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        lineno += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while True:
+                rest = stdin.readline(MAX_LINE_BYTES)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield lineno, None
             continue
-        out = check_line(analyzer, stripped, lineno)
+        yield lineno, raw
+
+
+def run_batch(analyzer: Analyzer, stdin: BinaryIO, stdout: TextIO) -> int:
+    for lineno, raw in _lines(stdin):
+        if raw is None:
+            out = _error(None, f"line {lineno}: longer than {MAX_LINE_BYTES:,} bytes")
+        else:
+            stripped = raw.strip()
+            if not stripped:
+                continue
+            out = check_line(analyzer, stripped, lineno)
         stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
     stdout.flush()
     return 0

@@ -169,3 +169,17 @@ def test_a_check_that_cannot_run_fails_closed(
     code, out, _ = run_cli(monkeypatch, capsys, ["--jsonl"], line + b"\n" + line + b"\n")
     rows = [json.loads(x) for x in out.splitlines()]
     assert [r["decision"] for r in rows] == ["block", "block"] and rows[0]["id"] == 1
+
+
+def test_jsonl_overlong_line_is_reported_and_skipped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from clearpost.cli.text import MAX_LINE_BYTES
+
+    huge = b'{"id": 1, "kind": "caption", "text": "' + b"a" * (MAX_LINE_BYTES * 2) + b'"}'
+    ok = json.dumps({"id": 2, "kind": "comment", "text": "Love this!"}).encode()
+    code, out, _ = run_cli(monkeypatch, capsys, ["--jsonl"], huge + b"\n" + ok + b"\n")
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert code == 0
+    assert "longer than" in rows[0]["error"] and rows[0]["decision"] == "block"
+    assert rows[1]["id"] == 2 and rows[1]["decision"] == "pass"
