@@ -110,6 +110,9 @@ RULES: tuple[PhraseRule, ...] = (
         trigger=re.compile(
             r"\b(?:filter(?:ed|s)?|facetune[d]?|facetuning|retouch(?:ed|ing)?|photoshop(?:ped)?|"
             r"airbrush(?:ed)?|beauty mode|smoothing app|edited (?:photo|pic|image)s?|"
+            r"(?:photo|pic|image|picture)s? (?:was |were |is |are )?"
+            r"(?:edited|enhanced|touched up|smoothed)|"
+            r"edited (?:for|to)|"
             r"lightly edited|touched up (?:the )?(?:photo|pic|image)s?|enhanced (?:photo|pic|"
             r"image)s?|"
             r"#facetune|#filter|valencia|clarendon|juno filter)\b",

@@ -107,6 +107,7 @@ CATEGORY_CASES = [
     ("reply", "Leave a 5-star review and get $50 off!", "MATERIAL_CONNECTION_UNDISCLOSED"),
     ("caption", "Before and after: lip filler by Jamie.", "BEFORE_AFTER_NO_TIMEFRAME"),
     ("caption", "Lightly retouched photos, 2 weeks after filler.", "FILTER_OR_RETOUCH"),
+    ("caption", "After photo edited for lighting, 3 months post-op.", "FILTER_OR_RETOUCH"),
     ("caption", "Painless treatment with guaranteed results!", "DECEPTIVE_CLAIM"),
     ("caption", "Best plastic surgeon in the state!", "DECEPTIVE_CLAIM"),
     ("caption", "Only 2 spots left, act now!", "DECEPTIVE_CLAIM"),
