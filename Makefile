@@ -55,6 +55,7 @@ bench: deps venv $(VENV)/.bench
 lock:
 	$(UV) pip compile -q pyproject.toml --python-version 3.11 --generate-hashes -o requirements/base.lock
 	$(UV) pip compile -q pyproject.toml --group dev --python-version 3.11 --generate-hashes -o requirements/dev.lock
+	$(UV) pip compile -q pyproject.toml --group dev --group bench --python-version 3.11 --generate-hashes -o requirements/bench.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache
