@@ -104,6 +104,8 @@ def residual_from_tags(tags: Mapping[str, Any]) -> list[str]:
     """The identifying or unexplained tags among an ExifTool JSON record."""
     out: list[str] = []
     for key, value in tags.items():
+        if key == "SourceFile":
+            continue
         g0, g1, name = split_key(key)
         if g0 == "ExifTool" and name == "Error":
             out.append(f"unreadable: {value}")

@@ -46,6 +46,8 @@ def _ifd_entries(tiff: bytes, offset: int, endian: str) -> dict[int, tuple[int, 
 
 
 def _endian(tiff: bytes) -> str | None:
+    if len(tiff) < 8:
+        return None
     if tiff[:4] == b"II*\x00":
         return "<"
     if tiff[:4] == b"MM\x00*":
