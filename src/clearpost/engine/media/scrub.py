@@ -112,7 +112,7 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
     check_file_size(path.stat().st_size, sniffed.kind, options.limits)
     report = FileReport(input=str(path), format=sniffed.format)
     reader = shared()
-    before = reader.read(path)
+    before = reader.read(path, "-fast2")  # provenance and the before-list: no trailer scan needed
     t = lap("read_ms", t0)
     fmt = sniffed.format
     notes: list[str] = []

@@ -23,6 +23,7 @@ class Stripped:
     orientation: int = 1
     exif: list[bytes] = field(default_factory=list)  # raw TIFF payloads seen (provenance)
     icc_kept: bool = False
+    trailing: int = 0  # bytes found after the container's end marker
 
 
 def human_size(n: int) -> str:

@@ -73,5 +73,6 @@ def strip_gif(data: bytes) -> Stripped:
             raise ContainerError(f"corrupt GIF: unknown block 0x{block:02x}")
     if pos < n:
         result.removed.append(f"GIF data after trailer ({human_size(n - pos)})")
+        result.trailing = n - pos
     result.data = b"".join(out)
     return result
