@@ -61,6 +61,12 @@ class Result:
         return len([r for r in self.residual if not r.startswith(("embedded", "trailing"))])
 
 
+def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run a reference tool by its resolved path (fixed argv, no shell)."""
+    exe = shutil.which(cmd[0]) or cmd[0]
+    return subprocess.run([exe, *cmd[1:]], capture_output=True, text=True, check=False)  # noqa: S603
+
+
 def _inputs(corpus: str) -> list[Path]:
     return sorted(p for p in (CORPUS / corpus).iterdir() if p.name != "SOURCE.md")
 
@@ -118,7 +124,9 @@ def _run_clearpost(files: list[Path], work: Path) -> list[Result]:
     reports = run_batch(files, work / "out", scrub_file, ScrubOptions(), workers=2, progress=False)
     out = []
     for f, r in zip(files, reports, strict=True):
-        out.append(Result(f.name, "clearpost", Path(r.output) if r.output else None, r.reason or ""))
+        out.append(
+            Result(f.name, "clearpost", Path(r.output) if r.output else None, r.reason or "")
+        )
     return out
 
 
@@ -136,11 +144,8 @@ def _run_exiftool(files: list[Path], work: Path) -> list[Result]:
     copies = _copy_inputs(files, work / "in")
     out = work / "out"
     out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        ["exiftool", "-all=", "-o", f"{out}/", *map(str, copies)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    errors = {}
+    proc = _run(["exiftool", "-all=", "-o", f"{out}/", *map(str, copies)])
+    errors: dict[str, str] = {}
     for line in proc.stderr.splitlines():
         for f in files:
             if f.name in line and line.startswith(("Error", "Warning")):
@@ -154,11 +159,13 @@ def _run_exiftool(files: list[Path], work: Path) -> list[Result]:
 
 def _run_mat2(files: list[Path], work: Path) -> list[Result]:
     copies = _copy_inputs(files, work / "in")
-    proc = subprocess.run(["mat2", *map(str, copies)], capture_output=True, text=True, check=False)
+    proc = _run(["mat2", *map(str, copies)])
     results = []
     for f, c in zip(files, copies, strict=True):
         cleaned = c.with_name(f"{c.stem}.cleaned{c.suffix}")
-        note = next((ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if f.name in ln), "")
+        note = next(
+            (ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if f.name in ln), ""
+        )
         results.append(Result(f.name, "mat2", cleaned if cleaned.is_file() else None, note))
     return results
 
@@ -200,7 +207,7 @@ def _time(cmd: list[str], runs: int, clean: Path) -> float:
     for _ in range(runs):
         shutil.rmtree(clean, ignore_errors=True)
         t0 = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=False)
+        _run(cmd)
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -216,7 +223,10 @@ def _throughput(work: Path) -> list[str]:
     cp_cmd = [sys.executable, "-m", "clearpost", "scrub", str(src), "--out", str(cp_out),
               "--workers", "2", "--report", str(work / "tp-report.json")]  # fmt: skip
     t_cp = _time(cp_cmd, runs, cp_out)
-    rows.append(f"| `exiftool -all=` (one process, batch) | {n} | {t_et:.2f} s | {1000 * t_et / n:.1f} ms | 1.00 |")
+    per = 1000 * t_et / n
+    rows.append(
+        f"| `exiftool -all=` (one process, batch) | {n} | {t_et:.2f} s | {per:.1f} ms | 1.00 |"
+    )
     rows.append(
         f"| ClearPost `scrub --workers 2` (CLI, incl. start-up and per-file exiftool verification) "
         f"| {n} | {t_cp:.2f} s | {1000 * t_cp / n:.1f} ms | {t_cp / t_et:.2f} |"
@@ -228,11 +238,12 @@ def _throughput(work: Path) -> list[str]:
             shutil.rmtree(mat_in, ignore_errors=True)
             shutil.copytree(src, mat_in)
             t0 = time.perf_counter()
-            subprocess.run(["mat2", *map(str, sorted(mat_in.iterdir()))], capture_output=True, check=False)
+            _run(["mat2", *map(str, sorted(mat_in.iterdir()))])
             return time.perf_counter() - t0
 
         t_m = statistics.median(mat2_once() for _ in range(runs))
-        rows.append(f"| mat2 (one process, batch) | {n} | {t_m:.2f} s | {1000 * t_m / n:.1f} ms | {t_m / t_et:.2f} |")
+        per = 1000 * t_m / n
+        rows.append(f"| mat2 (one process) | {n} | {t_m:.2f} s | {per:.1f} ms | {t_m / t_et:.2f} |")
     report = json.loads((work / "tp-report.json").read_text(encoding="utf-8"))
     cleared = sum(e["status"] == "cleared" for e in report)
     rows.append(f"\nClearPost cleared {cleared} of {n} files in the throughput set.")
@@ -283,7 +294,9 @@ def main(out_dir: Path) -> str:
                 if r.output is None:
                     cells.append("no output" + (f": {r.note[:70]}" if r.note else ""))
                 else:
-                    bits = [f"{r.identifying} tags"] + ([f"{r.embedded} images"] if r.embedded else [])
+                    bits = [f"{r.identifying} tags"] + (
+                        [f"{r.embedded} images"] if r.embedded else []
+                    )
                     bits += [f"{r.trailing} B trailing"] if r.trailing else []
                     bits += [r.pixels] if r.pixels != "n/a" else []
                     cells.append(", ".join(bits))
@@ -295,7 +308,10 @@ def main(out_dir: Path) -> str:
             encoding="utf-8",
         )  # fmt: skip
     if not have_mat2:
-        lines.append("mat2 is not installed (scripts/system-deps-bench.sh installs it): its column is missing.\n")
+        lines.append(
+            "mat2 is not installed (scripts/system-deps-bench.sh installs it): "
+            "its column is missing.\n"
+        )
     lines += [
         "### Throughput (stills, batch)",
         "",
@@ -309,8 +325,8 @@ def main(out_dir: Path) -> str:
         "### Per-file detail",
         "",
         *details,
-        "Reproduce: `.venv/bin/python -m bench scrub` (writes bench/out/scrub.md; the full residual "
-        "lists are in bench/out/scrub/*-residual.json).",
+        "Reproduce: `.venv/bin/python -m bench scrub` (writes bench/out/scrub.md; the full "
+        "residual lists are in bench/out/scrub/*-residual.json).",
     ]
     reader.close()
     return "\n".join(lines) + "\n"
