@@ -16,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -24,7 +25,7 @@ from clearpost.engine.media.batch import FileOutcome
 from clearpost.engine.media.containers import STRIPPERS, ContainerError
 from clearpost.engine.media.containers.common import is_standard_icc, sanitize_icc
 from clearpost.engine.media.containers.movie import CONVERT, REMUX, probe, rewrite
-from clearpost.engine.media.containers.provenance import provenance
+from clearpost.engine.media.containers.provenance import provenance, tags_from_stripped
 from clearpost.engine.media.encode import Pixels, StillFormat, encode_still, load_oriented
 from clearpost.engine.media.exiftool import shared
 from clearpost.engine.media.limits import DEFAULT_LIMITS, Limits, check_dimensions, check_file_size
@@ -112,10 +113,13 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
     check_file_size(path.stat().st_size, sniffed.kind, options.limits)
     report = FileReport(input=str(path), format=sniffed.format)
     reader = shared()
-    # Provenance and the before-list: no trailer scan or composite tags needed.
-    before = reader.read(path, "-fast2", "-e")
-    t = lap("read_ms", t0)
+    t = t0
     fmt = sniffed.format
+    before: dict[str, Any] = {}
+    if fmt not in LOSSLESS:
+        # Provenance and the before-list: no trailer scan or composite tags needed.
+        before = reader.read(path, "-fast2", "-e")
+        t = lap("read_ms", t0)
     notes: list[str] = []
     out_data: bytes | None = None
     temp_path: Path | None = None
@@ -134,6 +138,7 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
             raise Refusal(RULE, "the stripped file still changes when stripped again; not trusted")
         out_data, ext = stripped.data, sniffed.ext
         notes = stripped.removed
+        before = tags_from_stripped(stripped, report.width, report.height)
         exif = stripped.exif
         image_for_thumb = data if fmt == "jpeg" else None
     elif sniffed.kind in ("still", "raw") and (fmt in CONVERTED or sniffed.kind == "raw"):

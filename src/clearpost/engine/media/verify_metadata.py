@@ -144,6 +144,32 @@ def residual_metadata(
     return residual_from_tags(tags)
 
 
+def structure_residual(data: bytes) -> list[str]:
+    """What our own container walkers would still remove from `data` (trailing bytes,
+    metadata chunks or segments beyond an orientation-only EXIF); [] when clean.
+
+    A second, structural opinion beside ExifTool's, for stills (JPEG, PNG, GIF, WebP,
+    HEIF/AVIF). Damaged data is itself residual: nobody can tell what it hides.
+    """
+    from clearpost.engine.media.containers import STRIPPERS, ContainerError
+    from clearpost.engine.media.report import Refusal
+    from clearpost.engine.media.sniff import sniff_bytes
+
+    try:
+        fmt = sniff_bytes(data[:65536]).format
+    except Refusal as exc:
+        return [f"unreadable: {exc.message}"]
+    if fmt not in STRIPPERS:
+        return [f"unsupported for a structural check: {fmt}"]
+    try:
+        result = STRIPPERS[fmt](data)
+    except ContainerError as exc:
+        return [f"damaged {fmt}: {exc}"]
+    if result.data == data:
+        return []
+    return result.removed or [f"{fmt} structure not canonical"]
+
+
 def tag_names(tags: Mapping[str, Any]) -> set[str]:
     """'Family0:Tag' names of the metadata tags in a record (structure groups excluded)."""
     names = set()

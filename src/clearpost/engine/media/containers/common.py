@@ -22,6 +22,8 @@ class Stripped:
     removed: list[str] = field(default_factory=list)  # what went, e.g. "APP1 Exif (2 kB)"
     orientation: int = 1
     exif: list[bytes] = field(default_factory=list)  # raw TIFF payloads seen (provenance)
+    xmp: list[bytes] = field(default_factory=list)  # XMP packets seen (provenance)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # ("PNG:Author", "...")
     icc_kept: bool = False
     trailing: int = 0  # bytes found after the container's end marker
 

@@ -22,6 +22,14 @@ def _sub_blocks_end(data: bytes, pos: int) -> int:
             return pos
 
 
+def _sub_blocks(data: bytes, pos: int, end: int) -> str:
+    out = bytearray()
+    while pos < end and data[pos]:
+        out += data[pos + 1 : pos + 1 + data[pos]]
+        pos += 1 + data[pos]
+    return out.decode("utf-8", "replace")[:200]
+
+
 def strip_gif(data: bytes) -> Stripped:
     if data[:6] not in (b"GIF87a", b"GIF89a") or len(data) < 13:
         raise ContainerError("not a GIF")
@@ -61,6 +69,10 @@ def strip_gif(data: bytes) -> Stripped:
             if keep:
                 out.append(data[start:end])
             else:
+                if label == 0xFE:
+                    result.texts.append(("GIF:Comment", _sub_blocks(data, pos + 2, end)))
+                elif label == 0xFF and data[pos + 3 : pos + 14] == b"XMP DataXMP":
+                    result.xmp.append(data[pos + 14 : end])
                 kind = {0xFE: "comment", 0x01: "plain text", 0xFF: "application"}.get(
                     label, "unknown"
                 )

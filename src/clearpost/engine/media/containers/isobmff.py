@@ -316,14 +316,15 @@ def strip_heif(data: bytes) -> Stripped:
                 item_type, item_type.decode("latin-1").strip()
             )
             result.removed.append(f"HEIF item {item} ({label})")
-            if item_type == b"Exif":
-                loc = next((loc for loc in m.locs if loc.item == item and loc.method == 0), None)
-                if loc and loc.extents:
-                    e = loc.extents[0]
-                    raw = data[e.offset : e.offset + e.length]
-                    if len(raw) > 4:
-                        (skip,) = struct.unpack(">I", raw[:4])
-                        result.exif.append(raw[4 + skip :])
+            loc = next((loc for loc in m.locs if loc.item == item and loc.method == 0), None)
+            if loc and loc.extents and item_type in (b"Exif", b"mime"):
+                e = loc.extents[0]
+                raw = data[e.offset : e.offset + e.length]
+                if item_type == b"Exif" and len(raw) > 4:
+                    (skip,) = struct.unpack(">I", raw[:4])
+                    result.exif.append(raw[4 + skip :])
+                elif item_type == b"mime" and b"xmpmeta" in raw:
+                    result.xmp.append(raw)
     for b in top:
         if b.type not in (b"ftyp", b"meta", b"mdat"):
             result.removed.append(

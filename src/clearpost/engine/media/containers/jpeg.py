@@ -25,6 +25,7 @@ from clearpost.engine.media.containers.common import (
 )
 
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
+_XMP_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}
 _APP_NAMES = {0xE0: "APP0", 0xE1: "APP1", 0xE2: "APP2", 0xED: "APP13", 0xEE: "APP14"}
 
@@ -111,6 +112,14 @@ def strip_jpeg(data: bytes) -> Stripped:
             body.append(_segment(0xEE, payload[:12]))
         elif 0xE0 <= marker <= 0xEF or marker == 0xFE:
             result.removed.append(_label(marker, payload))
+            if marker == 0xE1 and payload.startswith(_XMP_ID):
+                result.xmp.append(payload[len(_XMP_ID) :])
+            elif marker == 0xFE:
+                result.texts.append(("File:Comment", payload.decode("utf-8", "replace")))
+            elif marker == 0xED:
+                result.texts.append(("Photoshop:ImageResources", "present"))
+            elif marker == 0xE2 and payload.startswith(b"MPF\x00"):
+                result.texts.append(("MPF:MPImages", "present"))
         elif marker == SOS:
             if not saw_frame:
                 raise ContainerError("corrupt JPEG: scan before frame header")

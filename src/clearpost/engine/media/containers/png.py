@@ -49,6 +49,28 @@ def _clean_iccp(body: bytes) -> bytes | None:
     return b"ICC Profile\x00\x00" + zlib.compress(sanitize_icc(profile), 9)
 
 
+def _text(ctype: bytes, body: bytes, result: Stripped) -> None:
+    """Keep what a text chunk said, for the report (keyword and a short value)."""
+    key, _, rest = body.partition(b"\x00")
+    keyword = key.decode("latin-1", "replace")
+    value = b""
+    try:
+        if ctype == b"tEXt":
+            value = rest
+        elif ctype == b"zTXt":
+            value = zlib.decompressobj().decompress(rest[1:], 1 << 20)
+        else:  # iTXt: compression flag, method, language, translated keyword, text
+            flag = rest[:1] == b"\x01"
+            text = rest[2:].split(b"\x00", 2)[-1]
+            value = zlib.decompressobj().decompress(text, 1 << 20) if flag else text
+    except zlib.error:
+        value = b""
+    if keyword == "XML:com.adobe.xmp":
+        result.xmp.append(value)
+    else:
+        result.texts.append((f"PNG:{keyword}", value.decode("utf-8", "replace")[:200]))
+
+
 def strip_png(data: bytes) -> Stripped:
     if data[:8] != SIGNATURE:
         raise ContainerError("not a PNG (bad signature)")
@@ -86,6 +108,8 @@ def strip_png(data: bytes) -> Stripped:
             if ctype == b"eXIf":
                 result.exif.append(body)
                 result.orientation = tiff_orientation(body)
+            elif ctype in (b"tEXt", b"zTXt", b"iTXt"):
+                _text(ctype, body, result)
             result.removed.append(f"PNG {ctype.decode('ascii')} chunk ({human_size(length)})")
         pos = end
         if ctype == b"IEND":

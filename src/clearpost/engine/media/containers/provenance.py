@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
 
-from clearpost.engine.media.containers.common import tiff_thumbnail
+from clearpost.engine.media.containers.common import Stripped, tiff_thumbnail
 from clearpost.engine.media.report import Provenance
 from clearpost.engine.media.verify_metadata import split_key
 
@@ -35,6 +36,76 @@ _SOFTWARE = ("Software", "CreatorTool", "ProcessingSoftware", "Encoder", "Histor
 # A thumbnail counts as "different" when its mean absolute difference from the
 # downscaled main image exceeds this (0-255 scale); recompression noise stays < 10.
 THUMB_MISMATCH = 24.0
+
+
+_PILLOW_TO_EXIFTOOL = {"DateTime": "ModifyDate", "DateTimeDigitized": "CreateDate"}
+_POINTERS = {"ExifOffset", "GPSInfo", "InteropOffset"}
+_XMP_ATTR = re.compile(rb"([A-Za-z][\w.-]*):([A-Za-z][\w.-]*)=\"([^\"]{0,300})\"")
+_XMP_ELEM = re.compile(rb"<([A-Za-z][\w.-]*):([A-Za-z][\w.-]*)>([^<]{0,300})</")
+_XMP_SKIP = {b"x", b"rdf", b"xmlns", b"xml"}
+
+
+def _value(v: object) -> object:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace").strip("\x00 ")[:200]
+    if isinstance(v, int | str):
+        return v
+    if isinstance(v, IFDRational):
+        return float(v) if v.denominator else None
+    return str(v)[:200]
+
+
+def _exif_tags(tiff: bytes, out: dict[str, Any]) -> None:
+    from PIL import ExifTags
+
+    exif = Image.Exif()
+    try:
+        exif.load(b"Exif\x00\x00" + tiff)
+        groups: list[tuple[str, Mapping[int, Any], Mapping[int, str]]] = [
+            ("IFD0", exif, ExifTags.TAGS),
+            ("ExifIFD", exif.get_ifd(ExifTags.IFD.Exif), ExifTags.TAGS),
+            ("GPS", exif.get_ifd(ExifTags.IFD.GPSInfo), ExifTags.GPSTAGS),
+            ("IFD1", exif.get_ifd(ExifTags.IFD.IFD1), ExifTags.TAGS),
+        ]
+        for group, entries, names in groups:
+            for tag, value in entries.items():
+                name = names.get(tag, f"Exif_0x{tag:04x}")
+                if name in _POINTERS:
+                    continue
+                if name == "MakerNote":
+                    out["MakerNotes:MakerNotes:MakerNote"] = "present"
+                    continue
+                out[f"EXIF:{group}:{_PILLOW_TO_EXIFTOOL.get(name, name)}"] = _value(value)
+    except Exception:  # damaged EXIF: it still went, say so
+        out["EXIF:EXIF:Unreadable"] = "damaged EXIF block"
+
+
+def _xmp_tags(packet: bytes, out: dict[str, Any]) -> None:
+    for pattern in (_XMP_ATTR, _XMP_ELEM):
+        for prefix, name, value in pattern.findall(packet):
+            if prefix in _XMP_SKIP:
+                continue
+            p, n = prefix.decode("latin-1"), name.decode("latin-1")
+            n = n[:1].upper() + n[1:]
+            if p == "stEvt":
+                p, n = "xmpMM", f"History{n}"
+            out[f"XMP:XMP-{p}:{n}"] = value.decode("utf-8", "replace")
+
+
+def tags_from_stripped(stripped: Stripped, width: int, height: int) -> dict[str, Any]:
+    """An ExifTool-shaped record of what the strippers removed, read in Python.
+
+    Saves a second ExifTool pass per still (about 4.5 ms of CPU): the walkers already
+    hold every EXIF, XMP and text payload they removed.
+    """
+    out: dict[str, Any] = {"File:ImageWidth": width, "File:ImageHeight": height}
+    for tiff in stripped.exif:
+        _exif_tags(tiff, out)
+    for packet in stripped.xmp:
+        _xmp_tags(packet, out)
+    for key, value in stripped.texts:
+        out[key] = value
+    return out
 
 
 def _first(tags: Mapping[str, Any], names: tuple[str, ...]) -> str | None:

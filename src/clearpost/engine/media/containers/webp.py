@@ -60,6 +60,8 @@ def strip_webp(data: bytes) -> Stripped:
                 tiff = body[6:] if body[:6] == b"Exif\x00\x00" else body
                 result.exif.append(tiff)
                 result.orientation = tiff_orientation(tiff)
+            elif fourcc == b"XMP ":
+                result.xmp.append(body)
             label = fourcc.decode("latin-1").strip()
             result.removed.append(f"WebP {label} chunk ({human_size(size)})")
         pos = body_end + (size & 1)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -40,6 +41,24 @@ from .scrub_helpers import gradient
 )  # fmt: skip
 def test_residual_is_an_allow_list(tags: dict[str, object], residual: list[str]) -> None:
     assert residual_from_tags(tags) == residual
+
+
+def test_structure_residual_finds_trailers_and_metadata() -> None:
+    import io
+
+    from clearpost.engine.media.encode import encode_still
+    from clearpost.engine.media.verify_metadata import structure_residual
+
+    from .scrub_helpers import jpeg_with_everything
+
+    clean = encode_still(np.asarray(gradient()), "jpeg")
+    assert structure_residual(clean) == []
+    assert any("after EOI" in r for r in structure_residual(clean + b"hidden"))
+    assert any("Exif" in r for r in structure_residual(jpeg_with_everything()))
+    assert structure_residual(b"not an image")[0].startswith("unreadable")
+    buf = io.BytesIO()
+    gradient().save(buf, "PNG")
+    assert structure_residual(buf.getvalue()) == []
 
 
 def test_removed_tags_use_family_zero_names() -> None:
