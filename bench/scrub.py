@@ -170,9 +170,9 @@ def _run_mat2(files: list[Path], work: Path) -> list[Result]:
     results = []
     for f, c in zip(files, copies, strict=True):
         cleaned = c.with_name(f"{c.stem}.cleaned{c.suffix}")
-        note = next(
-            (ln.strip() for ln in (proc.stdout + proc.stderr).splitlines() if f.name in ln), ""
-        )
+        lines = (proc.stdout + proc.stderr).splitlines()
+        note = next((ln.strip() for ln in lines if f.name in ln), "")
+        note = note.replace(str(c), f.name).replace(str(c.parent) + "/", "")
         results.append(Result(f.name, "mat2", cleaned if cleaned.is_file() else None, note))
     return results
 
@@ -247,7 +247,11 @@ def _throughput(work: Path) -> list[str]:
 
     rows = [
         row("`exiftool -all=` (one process)", t_et, c_et),
-        row("ClearPost `scrub --workers 2` (CLI: start-up, 2 ExifTool reads per file)", t_cp, c_cp),
+        row(
+            "ClearPost `scrub --workers 2` (CLI, incl. start-up; ExifTool re-reads each output)",
+            t_cp,
+            c_cp,
+        ),
     ]
     if shutil.which("mat2"):
         mat_in = work / "tp-mat2"
@@ -312,7 +316,7 @@ def main(out_dir: Path) -> str:
             for res in results.values():
                 r = res[i]
                 if r.output is None:
-                    cells.append("no output" + (f": {r.note[:70]}" if r.note else ""))
+                    cells.append("no output" + (f": {r.note[:90]}" if r.note else ""))
                 else:
                     bits = [f"{r.identifying} tags"] + (
                         [f"{r.embedded} images"] if r.embedded else []

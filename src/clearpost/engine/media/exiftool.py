@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing.util
 import os
 import select
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -31,6 +33,21 @@ READ_ARGS = (
     "-charset",
     "filename=utf8",
 )
+
+
+def _die_with_parent() -> None:
+    """In the child: ask Linux to end it when the process that started it dies.
+
+    ExifTool in -stay_open mode keeps polling a closed stdin instead of exiting, so a
+    worker killed mid-batch would otherwise leave it behind.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class ExifToolUnavailable(Refusal):
@@ -55,6 +72,7 @@ class ExifTool:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         return self._proc
 
@@ -136,4 +154,6 @@ def shared() -> ExifTool:
     if _shared is None:
         _shared = ExifTool()
         atexit.register(_shared.close)
+        # Worker processes of a pool skip atexit; their finalizers do run.
+        multiprocessing.util.Finalize(None, _shared.close, exitpriority=10)
     return _shared

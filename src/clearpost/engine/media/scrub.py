@@ -16,9 +16,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from PIL import Image
 
 from clearpost.engine.media.batch import FileOutcome
@@ -26,13 +25,18 @@ from clearpost.engine.media.containers import STRIPPERS, ContainerError
 from clearpost.engine.media.containers.common import is_standard_icc, sanitize_icc
 from clearpost.engine.media.containers.movie import CONVERT, REMUX, probe, rewrite
 from clearpost.engine.media.containers.provenance import provenance, tags_from_stripped
-from clearpost.engine.media.encode import Pixels, StillFormat, encode_still, load_oriented
 from clearpost.engine.media.exiftool import shared
 from clearpost.engine.media.limits import DEFAULT_LIMITS, Limits, check_dimensions, check_file_size
 from clearpost.engine.media.report import FileReport, Refusal, Verification, reason
 from clearpost.engine.media.sniff import sniff_file
 from clearpost.engine.media.verify_metadata import merge_unique, removed_tags, residual_from_tags
 
+if TYPE_CHECKING:
+    from clearpost.engine.media.encode import Pixels
+
+# numpy and the decoders load only when a file needs converting: batch workers that
+# only strip containers start faster.
+StillFormat = Literal["jpeg", "png", "webp", "heic"]
 RULE = "HIPAA-DEID-METADATA"
 LOSSLESS = set(STRIPPERS)
 # Converted stills: lossless PNG for rendered formats, JPEG for developed RAW.
@@ -62,6 +66,7 @@ def _header_size(data: bytes, fmt: str) -> tuple[int, int]:
 
 def _to_srgb(rgb: Pixels, icc: bytes) -> Pixels:
     """Convert pixels from a non-standard profile to sRGB, so dropping it keeps colour."""
+    import numpy as np
     from PIL import ImageCms
 
     try:
@@ -75,6 +80,8 @@ def _to_srgb(rgb: Pixels, icc: bytes) -> Pixels:
 
 
 def _convert_still(data: bytes, fmt: str, options: ScrubOptions) -> tuple[bytes, str, list[str]]:
+    from clearpost.engine.media.encode import encode_still, load_oriented
+
     rgb, info = load_oriented(data, limits=options.limits)
     target: StillFormat = CONVERTED.get(fmt, RAW_OUTPUT)
     icc: bytes | None = None

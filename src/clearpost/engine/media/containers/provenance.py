@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
@@ -117,6 +116,8 @@ def _first(tags: Mapping[str, Any], names: tuple[str, ...]) -> str | None:
 
 
 def _thumbnail_differs(thumb: bytes, image: bytes) -> str | None:
+    import numpy as np
+
     try:
         t: Image.Image = Image.open(io.BytesIO(thumb))
         t = t.convert("L")
