@@ -158,3 +158,28 @@ def test_zero_byte_file_is_refused(tmp_path: Path) -> None:
     src.write_bytes(b"")
     with pytest.raises(Refusal, match="empty"):
         scrub_file(src, ScrubOptions())
+
+
+def test_box_walker_removes_udta_meta_and_zeroes_dates_by_itself(tmp_path: Path) -> None:
+    """Without ffmpeg's metadata flags: the box check alone must clean the movie."""
+    from clearpost.engine.media.containers.movie import clean_boxes
+
+    src = make_video(tmp_path / "raw.mp4", fmt_args=("-c:v", "libx264", "-an"))
+    before = _exiftool(src)
+    assert any("Jane" in str(v) for v in before.values())
+    assert any(
+        str(v).startswith("2024") for k, v in before.items() if "Date" in k and "System" not in k
+    )
+    removed = clean_boxes(src)
+    assert any("udta" in r for r in removed)
+    after = _exiftool(src)
+    assert residual_from_tags(after) == []
+    assert not any("Jane" in str(v) for v in after.values())
+    # Still a playable movie: ffprobe reads its video stream.
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", str(src)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "codec_type=video" in probe.stdout
