@@ -183,3 +183,18 @@ def test_box_walker_removes_udta_meta_and_zeroes_dates_by_itself(tmp_path: Path)
         check=True,
     )
     assert "codec_type=video" in probe.stdout
+
+
+def test_video_rotation_survives_the_remux(tmp_path: Path) -> None:
+    src = make_video(tmp_path / "portrait.mov", fmt_args=("-c:v", "libx264", "-an"))
+    subprocess.run(["exiftool", "-q", "-overwrite_original", "-Rotation=90", str(src)], check=True)
+    assert _exiftool(src).get("QuickTime:Track1:MatrixStructure") == "0 1 0 -1 0 0 64 0 1"
+    outcome = scrub_file(src, ScrubOptions())
+    assert outcome.report.status == "cleared" and outcome.temp_path is not None
+    try:
+        assert (
+            _exiftool(outcome.temp_path).get("QuickTime:Track1:MatrixStructure")
+            == "0 1 0 -1 0 0 64 0 1"
+        )
+    finally:
+        outcome.temp_path.unlink(missing_ok=True)
