@@ -139,7 +139,7 @@ def prepare(request: HttpRequest, patient_id: str) -> HttpResponse:
     require_patient_access(user, request)
     patient = get_patient(request, patient_id)
     versions = actions.usable_versions(user)
-    form = PrepareForm(request.POST or None, versions=versions)
+    form = PrepareForm(request.POST or None, versions=versions, practice=user.practice)
     if request.method == "POST" and form.is_valid():
         try:
             auth = actions.prepare_authorization(
