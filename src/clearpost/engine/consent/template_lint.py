@@ -258,7 +258,7 @@ class Readability:
         ]
 
 
-_PLATFORM_WORDS = r"\b(instagram|facebook|tiktok|youtube|linkedin|twitter|x\.com|our website|web ?site|social media)\b"  # noqa: E501
+_PLATFORM_WORDS = r"\b(instagram|facebook|tiktok|youtube|linkedin|twitter|x\.com|our website|web ?site|social media)\b"
 
 DEFAULT_CHECKS: tuple[Check, ...] = (
     RequiredStatement(
