@@ -257,3 +257,19 @@ def test_reading_the_release_page_is_audited(
     login(staff).get(reverse("authorizations:detail", args=[signed.authorization.public_id]))
     actions_seen = set(AuditEvent.objects.filter(actor=staff).values_list("action", flat=True))
     assert {"authorization.view", "patient.view"} <= actions_seen
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("# Title\n\nPlain line", "<h2>Title</h2>\n<p>Plain line</p>"),
+        ("- one\n- two", "<ul><li>one</li><li>two</li></ul>"),
+        ("<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"),
+        ("## <b>x</b>", "<h3>&lt;b&gt;x&lt;/b&gt;</h3>"),
+        ("a\nb\n\nc", "<p>a<br>b</p>\n<p>c</p>"),
+    ],
+)
+def test_release_text_rendering_escapes_everything(text: str, expected: str) -> None:
+    from clearpost.app.authorizations.templatetags.authorizations import release_html
+
+    assert release_html(text) == expected
