@@ -159,6 +159,14 @@ class RevokeForm(forms.Form):
     )
 
 
+class ExpiryEventForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="How the practice learned that the expiry event happened",
+        max_length=2000,
+    )
+
+
 class EmailCopyForm(forms.Form):
     email = forms.EmailField(label="Patient's e-mail address")
 

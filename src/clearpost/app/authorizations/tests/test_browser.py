@@ -97,10 +97,15 @@ def test_release_journey_on_a_tablet(
     auth = Authorization.objects.get(patient=patient)
     assert auth.status == Status.DRAFT
 
-    # Hand the tablet to the patient: the kiosk has no staff navigation.
+    # Hand the tablet to the patient: staff are signed out on it, the kiosk has no
+    # staff navigation, and "Back" cannot reach staff pages.
     page.click("[data-testid=open-kiosk]")
     page.wait_for_url("**/kiosk/**")
     assert page.locator("header.top").count() == 0
+    probe = staff_ctx.new_page()
+    probe.goto(f"{base}/patients/")
+    assert "/accounts/login/" in probe.url
+    probe.close()
     assert "Copies may never be fully removed" in page.inner_text("[data-testid=release-text]")
     pad = page.locator("[data-testid=signature-pad]")
     pad.scroll_into_view_if_needed()
@@ -136,7 +141,8 @@ def test_release_journey_on_a_tablet(
     home.goto(revocation_url)
     assert home.locator("[data-testid=link-invalid]").count() == 1
 
-    # Staff see it at once.
+    # Staff (signed in again) see it at once.
+    _sign_in(page, base, "clinic")
     page.goto(f"{base}/authorizations/{auth.public_id}/")
     assert page.inner_text("[data-testid=status]").strip() == "Revoked"
     assert page.locator("[data-testid=revoked]").count() == 1

@@ -499,3 +499,28 @@ def test_unsigned_release_covers_nothing(prepared: Authorization) -> None:
 def test_malformed_use_is_refused(signed: actions.SignResult) -> None:
     with pytest.raises(MalformedInput):
         check_use(signed.authorization, {**USE, "platform": "myspace"})
+
+
+def test_staff_record_that_the_expiry_event_happened(
+    staff: User,
+    patient: Patient,
+    make_signed: Callable[..., actions.SignResult],
+    received: list[DomainEvent],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    dated = make_signed(patient).authorization
+    with pytest.raises(actions.ActionError):
+        actions.record_expiration_event(staff, dated, "the patient moved away")
+    auth = make_signed(
+        patient, expires_on=None, expiration_event="when the patient's treatment series ends"
+    ).authorization
+    with pytest.raises(actions.ActionError) as refused:
+        actions.record_expiration_event(staff, auth, "")
+    assert "note" in refused.value.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.record_expiration_event(staff, auth, "Final session on 3 March, per Dr. Rivera")
+    auth.refresh_from_db()
+    assert auth.status == Status.EXPIRED
+    event = AuditEvent.objects.get(action="authorization.expire", object_id=auth.public_id)
+    assert event.actor == staff and event.rule == "HIPAA-AUTH-DEFECT-EXPIRED"
+    assert [e.name for e in received] == [events.AUTHORIZATION_EXPIRED]

@@ -53,6 +53,9 @@ def test_prepare_sign_copy_revoke_through_pages(
     response = client.post(reverse("authorizations:open_kiosk", args=[auth.public_id]))
     kiosk_url = response["Location"]
     assert kiosk_url.startswith("/kiosk/")
+    # The handover signed staff out on this device.
+    assert client.get(reverse("patients:list")).status_code == 302
+    client = login(staff)
 
     patient_tablet = Client()
     page = patient_tablet.get(kiosk_url)
