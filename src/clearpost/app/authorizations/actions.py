@@ -988,8 +988,10 @@ EXPIRY_INTERVAL = dt.timedelta(hours=1)
 
 @task()
 def expire_authorizations() -> list[str]:
-    """Background task: expire due releases, then queue the next run (JSON-only result)."""
+    """Background task: expire due releases, retry undelivered domain events (so a
+    subscriber that failed on revocation gets another go), then queue the next run."""
     done = expire_due()
+    events.deliver_pending()
     schedule_expiry(EXPIRY_INTERVAL)
     return done
 

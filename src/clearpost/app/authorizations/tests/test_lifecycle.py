@@ -524,3 +524,14 @@ def test_staff_record_that_the_expiry_event_happened(
     event = AuditEvent.objects.get(action="authorization.expire", object_id=auth.public_id)
     assert event.actor == staff and event.rule == "HIPAA-AUTH-DEFECT-EXPIRED"
     assert [e.name for e in received] == [events.AUTHORIZATION_EXPIRED]
+
+
+def test_demo_seed_includes_the_default_template_once(settings: Any, tmp_path: Path) -> None:
+    from clearpost.app.demo import seed_demo
+
+    settings.DATA_DIR = tmp_path
+    seed_demo()
+    seed_demo()
+    templates = ReleaseTemplate.objects.filter(practice__slug="demo")
+    assert templates.count() == 1
+    assert templates.get().versions.count() == 1
