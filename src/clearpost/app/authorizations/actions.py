@@ -797,6 +797,40 @@ def email_copy(
         )
 
 
+def attest_signer_verified(
+    actor: User, authorization: Authorization, note: str, request: HttpRequest | None = None
+) -> Authorization:
+    """Staff record that they checked the signer's identity and authority document
+    (HIPAA-AUTH-VERIFY-SIGNER); the note is hashed into the audit event, never stored."""
+    require_patient_access(actor, request)
+    if authorization.practice_id != actor.practice_id:
+        raise PermissionDenied("Not a release of your practice.")
+    note = note.strip()
+    if len(note) < 5:
+        raise ActionError(
+            {"note": "Say which document you checked (for example: court order, ID)."}
+        )
+    with transaction.atomic():
+        auth: Authorization = Authorization.objects.select_for_update().get(pk=authorization.pk)
+        if auth.signed_at is None:
+            raise ActionError({"": "The release is not signed yet."})
+        if auth.signer_verified_at is not None:
+            raise ActionError({"": "The signer's check is already recorded."})
+        auth.signer_verified_at = timezone.now()
+        auth.signer_verified_by = actor
+        auth.save()
+        record(
+            "authorization.signer_verified",
+            actor=actor,
+            obj=auth,
+            rule="HIPAA-AUTH-VERIFY-SIGNER",
+            after={"note": note},
+            detail={"relationship": auth.signer_relationship},
+            request=request,
+        )
+    return auth
+
+
 # Revocation and expiry --------------------------------------------------------------
 def _revoke(
     auth: Authorization,

@@ -167,6 +167,13 @@ class ExpiryEventForm(forms.Form):
     )
 
 
+class VerifySignerForm(forms.Form):
+    note = forms.CharField(
+        max_length=500,
+        label="Which identity and authority document did you check?",
+    )
+
+
 class EmailCopyForm(forms.Form):
     email = forms.EmailField(label="Patient's e-mail address")
 

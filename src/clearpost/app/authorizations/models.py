@@ -118,6 +118,8 @@ LIFECYCLE_FIELDS = frozenset(
         "revoked_by_id",
         "expired_at",
         "copy_given_at",
+        "signer_verified_at",
+        "signer_verified_by_id",
         "updated_at",
     }
 )
@@ -172,6 +174,12 @@ class Authorization(models.Model):
     pdf_enc = models.TextField(blank=True, help_text="AES-GCM sealed PDF copy (base64)")
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     copy_given_at = models.DateTimeField(null=True, blank=True)
+    # HIPAA-AUTH-VERIFY-SIGNER: staff attest that they checked a representative's identity
+    # and authority document (what they saw is hashed into the audit event, not kept here).
+    signer_verified_at = models.DateTimeField(null=True, blank=True)
+    signer_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
 
     # End of life.
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -16,4 +16,5 @@ urlpatterns = [
     path("<str:public_id>/revoke/", views.revoke, name="revoke"),
     path("<str:public_id>/check/", views.check, name="check"),
     path("<str:public_id>/expiry-event/", views.expiry_event, name="expiry_event"),
+    path("<str:public_id>/verify-signer/", views.verify_signer, name="verify_signer"),
 ]

@@ -33,6 +33,7 @@ from clearpost.app.authorizations.forms import (
     PrepareForm,
     RevokeForm,
     TemplateForm,
+    VerifySignerForm,
     add_action_errors,
 )
 from clearpost.app.authorizations.models import Authorization, ReleaseTemplate, Status
@@ -183,6 +184,7 @@ def _detail_context(request: HttpRequest, auth: Authorization, **extra: Any) -> 
         "revoke_form": RevokeForm(),
         "email_form": EmailCopyForm(),
         "expiry_form": ExpiryEventForm(),
+        "verify_form": VerifySignerForm(),
         "check_form": CheckUseForm(initial={"platform": (auth.platforms or [""])[0]}),
         "check_result": None,
         "can_open_kiosk": auth.status in (Status.DRAFT, Status.AWAITING_SIGNATURE),
@@ -220,6 +222,28 @@ def open_kiosk(request: HttpRequest, public_id: str) -> HttpResponse:
     )
     logout(request)
     return HttpResponseRedirect(reverse("kiosk:sign", args=[token]))
+
+
+@login_required
+@require_POST
+def verify_signer(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _user(request)
+    auth = _get_authorization(request, public_id)
+    form = VerifySignerForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.attest_signer_verified(user, auth, form.cleaned_data["note"], request)
+        except actions.ActionError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, "The signer check is recorded.")
+            return HttpResponseRedirect(reverse("authorizations:detail", args=[public_id]))
+    return render(
+        request,
+        "authorizations/detail.html",
+        _detail_context(request, auth, verify_form=form),
+        status=400,
+    )
 
 
 @login_required

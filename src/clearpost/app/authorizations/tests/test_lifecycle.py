@@ -535,3 +535,34 @@ def test_demo_seed_includes_the_default_template_once(settings: Any, tmp_path: P
     templates = ReleaseTemplate.objects.filter(practice__slug="demo")
     assert templates.count() == 1
     assert templates.get().versions.count() == 1
+
+
+def test_staff_attest_the_representative_check(
+    practice: Practice,
+    staff: User,
+    make_patient: Callable[..., Patient],
+    make_signed: Callable[..., actions.SignResult],
+    login: Callable[[User], Any],
+) -> None:
+    from django.urls import reverse
+
+    day = today(practice)
+    minor = make_patient(staff, name="Kim Lee", birth=day.replace(year=day.year - 14))
+    auth = make_signed(
+        minor, signed_by("guardian", authority="court order 22-31", assent=True)
+    ).authorization
+    client = login(staff)
+    page = client.get(reverse("authorizations:detail", args=[auth.public_id])).content.decode()
+    assert "Not yet checked" in page
+    url = reverse("authorizations:verify_signer", args=[auth.public_id])
+    assert client.post(url, {"note": ""}).status_code == 400
+    assert (
+        client.post(url, {"note": "Court order 22-31 and driving licence seen"}).status_code == 302
+    )
+    auth.refresh_from_db()
+    assert auth.signer_verified_by == staff and auth.signer_verified_at is not None
+    event = AuditEvent.objects.get(action="authorization.signer_verified")
+    assert event.rule == "HIPAA-AUTH-VERIFY-SIGNER" and event.after_hash
+    assert "licence" not in str(event.detail)
+    with pytest.raises(actions.ActionError):
+        actions.attest_signer_verified(staff, auth, "second check of the documents")

@@ -276,3 +276,21 @@ def test_release_text_rendering_escapes_everything(text: str, expected: str) -> 
     from clearpost.app.authorizations.templatetags.authorizations import release_html
 
     assert release_html(text) == expected
+
+
+def test_expiry_event_form(
+    staff: User,
+    patient: Patient,
+    make_signed: Callable[..., actions.SignResult],
+    login: Callable[[User], Client],
+) -> None:
+    auth = make_signed(
+        patient, expires_on=None, expiration_event="when the clinic closes"
+    ).authorization
+    client = login(staff)
+    page = client.get(reverse("authorizations:detail", args=[auth.public_id])).content.decode()
+    assert "The event happened" in page
+    url = reverse("authorizations:expiry_event", args=[auth.public_id])
+    assert client.post(url, {"note": ""}).status_code == 400
+    assert client.post(url, {"note": "Clinic closed on 1 May"}).status_code == 302
+    assert Authorization.objects.get(pk=auth.pk).status == Status.EXPIRED
