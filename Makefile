@@ -50,11 +50,13 @@ $(VENV)/.bench: requirements/bench.lock | $(BIN)/python
 	touch $@
 
 bench: deps venv $(VENV)/.bench
+	@bash scripts/system-deps-bench.sh
 	$(BIN)/python -m bench
 
 lock:
 	$(UV) pip compile -q pyproject.toml --python-version 3.11 --generate-hashes -o requirements/base.lock
 	$(UV) pip compile -q pyproject.toml --group dev --python-version 3.11 --generate-hashes -o requirements/dev.lock
+	$(UV) pip compile -q pyproject.toml --group dev --group bench --python-version 3.11 --generate-hashes -o requirements/bench.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,187 @@
+"""Decode a still with its orientation applied, and encode pixels with no metadata.
+
+Both directions go through Pillow (and pillow-heif for HEIC, rawpy for camera RAW when
+installed) because they are the well-kept decoders; nothing here copies any metadata
+from the source: the encoder receives bare pixels and, at most, an ICC profile the
+caller has judged safe to keep for colour fidelity.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps
+
+from clearpost.engine.media.limits import DEFAULT_LIMITS, Limits, check_dimensions
+from clearpost.engine.media.report import Refusal
+from clearpost.engine.media.sniff import sniff_bytes
+
+RULE = "HIPAA-DEID-METADATA"
+StillFormat = Literal["jpeg", "png", "webp", "heic"]
+Pixels = npt.NDArray[np.uint8]
+
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        _heif_registered = True
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    format: str  # sniffed source format
+    width: int  # after orientation
+    height: int
+    orientation: int  # EXIF orientation of the source (1 = upright or none)
+    has_alpha: bool
+    icc: bytes | None  # source ICC profile, unjudged
+    frames: int  # > 1 for animations; only the first frame is decoded
+
+
+def _exif_orientation(img: Image.Image) -> int:
+    try:
+        value = img.getexif().get(0x0112, 1)
+    except Exception:  # malformed EXIF reads as "no orientation", never a crash
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _decode_raw(data: bytes, limits: Limits) -> tuple[Pixels, int]:
+    try:
+        import rawpy
+    except ImportError:
+        raise Refusal(
+            RULE, "camera RAW cannot be decoded: the rawpy package is not installed"
+        ) from None
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            h, w = raw.sizes.height, raw.sizes.width
+            check_dimensions(w, h, limits)
+            rgb = raw.postprocess(use_camera_wb=True, output_bps=8)
+    except Refusal:
+        raise
+    except Exception as exc:
+        raise Refusal(RULE, f"camera RAW could not be decoded ({type(exc).__name__})") from None
+    arr = np.ascontiguousarray(rgb, dtype=np.uint8)
+    return arr, 1  # libraw applies the camera's orientation itself
+
+
+def load_oriented(
+    source: Path | bytes, *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Pixels, ImageInfo]:
+    """Decode the first frame as RGB or RGBA uint8, upright (EXIF orientation applied).
+
+    Dimensions are checked from the header before decoding (decompression bombs).
+    Raises Refusal with a reason on anything that cannot be decoded.
+    """
+    data = source.read_bytes() if isinstance(source, Path) else source
+    sniffed = sniff_bytes(data[:65536])
+    if sniffed.kind == "video":
+        raise Refusal(RULE, f"{sniffed.format} is a video, not a still image")
+    if sniffed.kind == "raw":
+        arr, orientation = _decode_raw(data, limits)
+        h, w = arr.shape[:2]
+        return arr, ImageInfo(sniffed.format, w, h, orientation, False, None, 1)
+    if sniffed.format == "heic":
+        _register_heif()
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    try:
+        img: Image.Image = Image.open(io.BytesIO(data))
+        check_dimensions(img.width, img.height, limits)
+        orientation = _exif_orientation(img)
+        icc = img.info.get("icc_profile")
+        frames = int(getattr(img, "n_frames", 1))
+        img.load()
+        img = ImageOps.exif_transpose(img) or img
+        has_alpha = img.mode in ("RGBA", "LA", "PA") or (
+            img.mode == "P" and "transparency" in img.info
+        )
+        if img.mode == "CMYK" and icc:
+            # Convert through the embedded profile; a naive CMYK->RGB shifts colours.
+            from PIL import ImageCms
+
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            dst = ImageCms.createProfile("sRGB")
+            img = ImageCms.profileToProfile(img, src, dst, outputMode="RGB") or img
+            icc = None
+        if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+            img = Image.fromarray((np.asarray(img, dtype=np.uint32) >> 8).astype(np.uint8))
+        img = img.convert("RGBA" if has_alpha else "RGB")
+        arr = np.asarray(img, dtype=np.uint8).copy()
+    except Refusal:
+        raise
+    except Image.DecompressionBombError:
+        raise Refusal(RULE, "the image is too large to decode (decompression bomb)") from None
+    except Exception as exc:
+        raise Refusal(
+            RULE, f"the {sniffed.format} image cannot be decoded ({type(exc).__name__}: {exc})"
+        ) from None
+    h, w = arr.shape[:2]
+    return arr, ImageInfo(
+        sniffed.format,
+        w,
+        h,
+        orientation,
+        has_alpha,
+        icc if isinstance(icc, bytes) else None,
+        frames,
+    )
+
+
+def encode_still(
+    rgb: Pixels,
+    fmt: StillFormat,
+    *,
+    quality: int = 95,
+    icc: bytes | None = None,
+) -> bytes:
+    """Encode pixels to a file with no metadata (no EXIF, XMP, IPTC, text, dates).
+
+    `quality` >= 100 means lossless for WebP; JPEG keeps full chroma at 90 and above.
+    `icc` is written only when given (a caller keeps a standard profile for colour).
+    """
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] not in (3, 4):
+        raise ValueError("encode_still needs a HxWx3 or HxWx4 uint8 array")
+    img = Image.fromarray(rgb, "RGBA" if rgb.shape[2] == 4 else "RGB")
+    buf = io.BytesIO()
+    extra: dict[str, object] = {}
+    if icc:
+        extra["icc_profile"] = icc
+    if fmt == "jpeg":
+        if img.mode == "RGBA":
+            img = img.convert("RGB")
+        img.save(
+            buf,
+            format="JPEG",
+            quality=min(quality, 100),
+            subsampling=0 if quality >= 90 else 2,
+            optimize=True,
+            **extra,
+        )
+    elif fmt == "png":
+        img.save(buf, format="PNG", compress_level=6, **extra)
+    elif fmt == "webp":
+        img.save(
+            buf,
+            format="WEBP",
+            quality=min(quality, 100),
+            lossless=quality >= 100,
+            method=4,
+            **extra,
+        )
+    elif fmt == "heic":
+        _register_heif()
+        img.save(buf, format="HEIF", quality=min(quality, 100), **extra)
+    else:
+        raise ValueError(f"unsupported output format {fmt!r}")
+    return buf.getvalue()

@@ -1,0 +1,131 @@
+"""Text that confirms someone is or was a patient, or what they had done.
+
+Every OCR review-reply case (Elite Dental, NVD, Manasa) turned on this: the reviewer
+had posted publicly, yet the practice's reply confirming the relationship or the care
+was the violation (HIPAA-REVIEW-NO-CONFIRM). In replies and DMs that means second-person
+clinical facts ("your tummy tuck", "glad you chose us for your lips"); in a caption it
+means an identifier (name, handle) next to what was done.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clearpost.engine.text import lexicon
+from clearpost.engine.text.context import TextContext
+from clearpost.engine.text.model import Category, Finding
+from clearpost.engine.text.recognizers import OUTBOUND
+
+_CARE = (
+    r"(?:surgery|surgeries|procedure|procedures|visit|appointment|appt|consult|consultation|"
+    r"treatment|treatments|results?|recovery|healing|follow[- ]?up|post[- ]?op|session|"
+    r"injections?|filler|fillers|botox|lips?|nose|rhinoplasty|tummy tuck|facelift|lipo|"
+    r"liposuction|bbl|breasts?|implants?|augmentation|breast lift|lift|incisions?|scars?|"
+    r"stitches|sutures|drains?|surgeon|chart|records?|bill|balance|insurance|claim|"
+    r"prescription|meds|medication|labs?|lab results|biopsy|diagnosis|swelling|bruising|"
+    r"new nose|new lips|new look|transformation|mommy makeover|eyelids?|blepharoplasty|"
+    r"abdominoplasty|peel|laser|microneedling|coolsculpting|kybella|morpheus8|hydrafacial|"
+    r"body|journey|compression garment|garment|binder|touch[- ]?up|account(?: number)?|member id|"
+    r"policy|ssn|social security number|date of birth|dob|eyes|skin|photos|hair transplant|"
+    r"transplant|"
+    r"pathology|report|scan|x-ray|mammogram|bloodwork|clearance)"
+)
+_SECOND_PERSON = re.compile(
+    rf"\byour\s+(?:[\w'’-]+\s+){{0,2}}{_CARE}\b",
+    re.IGNORECASE,
+)
+_INVITATION = re.compile(
+    r"(?:schedule|book|booking|request|set up|plan|considering|consider|start|"
+    r"questions about|about|for|toward|towards|credited to)\s+(?:a\s+|your\s+)?$",
+    re.IGNORECASE,
+)
+_RELATIONSHIP = re.compile(
+    r"\b(?:glad|happy|thrilled|pleased|so proud|delighted|excited)\s+(?:that\s+)?you(?:['’]re|"
+    r" are)?\s+"
+    r"(?:chose|came|had|got|love|loving|enjoyed|healing|recovering|feeling|happy with|"
+    r"pleased with|trusted)\b"
+    r"(?!\s+(?:the|our|this) (?:post|video|reel|content|tips?|article|blog|giveaway|event|"
+    r"webinar|live))"
+    r"|\bas your (?:surgeon|doctor|provider|injector|nurse)"
+    r"|\bsee you (?:at|for) your\b"
+    r"|\bwhen you (?:came in|were (?:here|in)|visited|had)\b"
+    r"|\byou(?:['’]re| are) (?:healing|recovering)\b"
+    r"|\b(?:since|after|before) your\b"
+    r"|\bwe (?:treated|saw|operated on|injected|did your)\b"
+    r"|\b(?:our|my) (?:records|chart|notes) (?:show|say|indicate)"
+    r"|\bit was (?:a pleasure|great|lovely|so nice) (?:treating|seeing|having) you\b"
+    r"|\bthank you for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
+    r"|\bthanks for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
+    r"|\bwelcome back\b"
+    r"|\bour (?:patient|client)\b(?! coordinator| care| advocate| experience| portal| services|"
+    r" educator| liaison)"
+    r"|\b(?:was|were) (?:seen|treated|operated on|injected)\b|"
+    r"\bdeclined (?:the )?(?:recommended )?(?:treatment|surgery|procedure)"
+    r"|\b(?:refunded|charged|billed|balance)\b[^.!?]{0,30}\byour\b|\bon file\b|"
+    r"\bwe have you (?:down|scheduled|booked)\b"
+    r"|\bwe saw (?:you|your)\b|\bsaw you (?:on|at|for|yesterday|last)\b|\bhaving you in\b"
+    r"|\bwe(?:['’]re| are) (?:so )?sorry (?:your|that your|about your)\b",
+    re.IGNORECASE,
+)
+_CAPTION_CARE = re.compile(
+    rf"\b(?:{_CARE}|had|did|treated|patient|transformation|post[- ]?op|before and after|"
+    r"before/after|b&a|glow[- ]?up|lips|nose job|boob job)\b",
+    re.IGNORECASE,
+)
+
+
+class ConfirmationRecognizer:
+    name = "confirmation"
+    kinds = OUTBOUND
+
+    def analyze(self, ctx: TextContext, identifiers_found: bool = False) -> list[Finding]:
+        if ctx.kind == "caption":
+            return []
+        for m in _SECOND_PERSON.finditer(ctx.text):
+            if _INVITATION.search(ctx.text[max(0, m.start() - 25) : m.start()]):
+                continue
+            return [self._finding(ctx, m.start(), m.end())]
+        m2 = _RELATIONSHIP.search(ctx.text)
+        if m2:
+            return [self._finding(ctx, m2.start(), m2.end())]
+        return []
+
+    def _finding(self, ctx: TextContext, start: int, end: int) -> Finding:
+        return Finding(
+            rule="HIPAA-REVIEW-NO-CONFIRM",
+            category=Category.PATIENT_CONFIRMATION,
+            severity="block",
+            start=start,
+            end=end,
+            text=ctx.text[start:end],
+            message=(
+                "This confirms the person is a patient or what they had done; a reply or DM "
+                "must never confirm the relationship or the care."
+            ),
+            suggestion="Use the generic reply that neither confirms nor denies a relationship.",
+            recognizer=self.name,
+        )
+
+
+def caption_confirmation(ctx: TextContext, identifier_text: str) -> Finding | None:
+    """In a caption, an identifier plus what was done confirms who had the treatment."""
+    if ctx.kind != "caption":
+        return None
+    if not _CAPTION_CARE.search(ctx.text) and not any(
+        t.lower in lexicon.PROCEDURE_TERMS for t in ctx.tokens
+    ):
+        return None
+    return Finding(
+        rule="SCOPE-PHI-IMAGE",
+        category=Category.PATIENT_CONFIRMATION,
+        severity="block",
+        start=None,
+        end=None,
+        text=identifier_text,
+        message=(
+            "The caption ties an identifiable person to a treatment; post it only with a "
+            "valid authorization that covers the name or handle."
+        ),
+        suggestion="Remove the name or tag, or attach the patient's authorization.",
+        recognizer="confirmation",
+    )

@@ -1,0 +1,102 @@
+"""Dates tied to a patient, in the formats people write: "March 3rd", "3/14/24",
+"2024-03-14", "14 March", "last Saturday", "yesterday".
+
+Safe Harbor keeps only the year (164.514(b)(2)(i)(C)); captions should say "3 months
+post-op" instead. Dates in the practice's own promotions ("offer ends Friday, March
+14") are not about a patient, so a promotional context nearby suppresses the finding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clearpost.engine.text.context import TextContext
+from clearpost.engine.text.model import Category, Finding
+from clearpost.engine.text.recognizers import ALL_KINDS
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_MONTH_FULL = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_DATE = re.compile(
+    "|".join(
+        [
+            rf"\b{_MONTH}\s+{_DAY}\b(?:,?\s+(?:19|20)\d\d\b)?",
+            rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+(?:19|20)\d\d\b)?",
+            r"\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:[12]\d|3[01]|0[1-9])\b",
+            r"(?<![\d/])(?:0?[1-9]|1[0-2])[/.](?:[12]\d|3[01]|0?[1-9])(?:[/.](?:19|"
+            r"20)?\d\d)?(?![\d/])",
+            rf"\b(?:last|this past|on|this|next|this coming)\s+{_WEEKDAY}(?:['’]s)?\b",
+            rf"\b(?:in|since|last|this past|early|late|mid-?)\s+{_MONTH_FULL}\b",
+            r"\byesterday\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+_PROMO = re.compile(
+    r"\b(?:book(?:ing)?|special|specials|sale|offer|event|open house|join us|rsvp|hours|"
+    r"closed|open|ends?|until|through|thru|deadline|webinar|holiday|launch|register|sign up|"
+    r"promo|deal|giveaway|contest|enter|spots?|availability|available|schedule|"
+    r"doors|class|seminar|starting|starts|begins?|live q&a|q&a)\b",
+    re.IGNORECASE,
+)
+_NOT_DATE = re.compile(r"^(?:24/7|1/2)$")
+
+
+class DateRecognizer:
+    name = "dates"
+    kinds = ALL_KINDS
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for m in _DATE.finditer(ctx.text):
+            value = m.group()
+            if _NOT_DATE.match(value) or re.search(
+                r"\s*(?:off|%)", ctx.text[m.end() : m.end() + 5]
+            ):
+                continue
+            if (
+                "/" in value
+                and "." not in value
+                and value.count("/") == 1
+                and self._fraction(ctx, m.end())
+            ):
+                continue
+            sentence = self._sentence(ctx.text, m.start(), m.end())
+            if _PROMO.search(sentence):
+                continue
+            findings.append(
+                Finding(
+                    rule="HIPAA-DEID-DATES-AGE",
+                    category=Category.PHI_DATE,
+                    severity="block",
+                    start=m.start(),
+                    end=m.end(),
+                    text=value,
+                    message=(
+                        "A date tied to a patient (visit, surgery, event) is a Safe Harbor "
+                        "identifier."
+                    ),
+                    suggestion='Give the interval instead, e.g. "3 months post-op".',
+                    recognizer=self.name,
+                )
+            )
+        return findings
+
+    @staticmethod
+    def _fraction(ctx: TextContext, end: int) -> bool:
+        return bool(re.match(r"\s*(?:cup|tsp|tbsp|price|of|inch|mile)", ctx.lower[end : end + 8]))
+
+    @staticmethod
+    def _sentence(text: str, start: int, end: int) -> str:
+        left = max(text.rfind(".", 0, start), text.rfind("!", 0, start), text.rfind("?", 0, start))
+        rights = [
+            p for p in (text.find(".", end), text.find("!", end), text.find("?", end)) if p >= 0
+        ]
+        right = min(rights) if rights else len(text)
+        return text[left + 1 : right]

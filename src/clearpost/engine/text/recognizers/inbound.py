@@ -1,0 +1,161 @@
+"""Inbound comments: what a moderator must do with each one.
+
+Post-op and personal medical questions go to the treating team privately (strangers
+online should not answer them, and neither should the practice in public); a patient's
+self-disclosure must never be confirmed (SCOPE-SELF-DISCLOSED); a negative review gets
+only the generic reply (HIPAA-REVIEW-NO-CONFIRM; FTC-CRR-SUPPRESSION forbids threats);
+spam is removed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clearpost.engine.text.context import TextContext
+from clearpost.engine.text.model import Category, Finding, Kind, Severity
+
+_I = re.IGNORECASE
+
+_SYMPTOM = (
+    r"(?:swelling|swollen|bruis\w*|pain|painful|hurts?|hurting|sore|numb\w*|tingl\w*|itch\w*|"
+    r"red(?:ness)?|hot to the touch|warm|fever|oozing|leak\w*|discharge|pus|bleed\w*|blister\w*|"
+    r"lumps?|bumps?|hard|firm|asymmetr\w*|uneven|droop\w*|drain|stitches|sutures|incision|scar\w*|"
+    r"infect\w*|rash|tight|nause\w*|dizz\w*|headache|seroma|hematoma|capsular|migrat\w*|"
+    r"dissolv\w*|hyaluronidase|compression|garment|shower|exercise|workout|work out|working out|"
+    r"flight|fly|travel|swim|drink|alcohol|watery|tearing|dry|crust\w*|scab\w*|peel\w*|flak\w*|"
+    r"ibuprofen|advil|tylenol|arnica|antibiotics?|medication|meds|sleep on|lie on|sleep)"
+)
+_QUESTION = re.compile(
+    rf"\b(?:is (?:it|this) (?:normal|ok|okay|safe|bad)|is (?:\w+ ){{1,3}}(?:normal|expected|ok|"
+    rf"okay)|should i|can i|when can i|how long|"
+    r"do i need|is there something wrong|what do i do|what should i|will (?:it|the|my)|"
+    r"does (?:this|that) mean|am i|why is my|why does my|how do i|is my|are my|"
+    r"anyone else|has anyone|could this be|what (?:can|could) (?:i|it)|help)\b"
+    rf"[^.!]{{0,80}}(?:{_SYMPTOM}|post[- ]?op|after (?:my |a |an |the |"
+    rf"your )?(?:\w+ )?(?:surgery|procedure|filler|botox|lipo|"
+    r"augmentation|tummy tuck|bbl|rhinoplasty|facelift|implant|treatment|lift|reduction|"
+    r"injections?)|"
+    r"day \d+|week \d+|\d+ (?:days?|weeks?) (?:out|post|after))",
+    _I,
+)
+_QUESTION_REVERSED = re.compile(
+    rf"\b(?:my|i have|i['’]?ve got|i['’]?m)\b[^?]{{0,100}}{_SYMPTOM}[^?]{{0,100}}\?",
+    _I,
+)
+_SELF = re.compile(
+    r"(?:^|[.!?]\s*)(?:had|got|did) my\b|\b(?:weeks?|days?|months?) (?:after|since|post) my\b|"
+    r"\b(?:i had my|i got my|i had (?:a |an |the )?(?:surgery|procedure|lipo|bbl|tummy tuck|"
+    r"rhinoplasty|"
+    r"breast|facelift|filler|botox|injections|lip|augmentation|consult)|"
+    r"(?:dr\.?|doctor) \w+ (?:did|fixed|redid|injected|operated on) my|you (?:guys )?(?:did|"
+    r"fixed|redid|injected) my|"
+    r"(?:thanks|thank you) for my (?:new|amazing|beautiful)|my (?:surgery|procedure|surgeon|"
+    r"injector|"
+    r"lipo|bbl|tummy tuck|rhinoplasty|nose job|boob job|implants|filler|botox|lips|new nose|"
+    r"results|"
+    r"recovery|post[- ]?op|appointment|consult) (?:with|at|here|from|by|was|is|went|last|"
+    r"yesterday|on)|"
+    r"i['’]?m (?:a |one of your |your )?(?:patient|client)|i was (?:a |your )?patient|"
+    r"(?:just|finally) had my|post[- ]?op day \d+ (?:and|here)|since my (?:surgery|procedure)|"
+    r"after my (?:surgery|procedure|lipo|bbl|tummy tuck|rhinoplasty|augmentation|filler|botox|"
+    r"treatment)|"
+    r"love my (?:new|results|lips|nose)|(?:my|me) (?:before and after|b&a)|"
+    r"\d+ (?:days?|weeks?|months?) post[- ]?op|my (?:incision|drain|stitches|implants?|sutures|"
+    r"surgeon|results)\b|"
+    r"\bhad (?:her|his|my) [\w ]{1,20} done\b|\bgot (?:her|his|my) [\w ]{1,20} done\b)",
+    _I,
+)
+_NEGATIVE = re.compile(
+    r"\b(?:botch(?:ed)?|worst|terrible|horrible|awful|ruin(?:ed)?|lawsuit|sue you|suing|lawyer|"
+    r"attorney|"
+    r"never again|never going back|unprofessional|scam(?:mers)?|malpractice|rude|waste of money|"
+    r"rip[- ]?off|(?:1|one)[- ]star|disaster|nightmare|disgusting|incompetent|butcher(?:ed)?|"
+    r"avoid (?:this|them|at all costs)|stay away|do not go|don['’]t go|refund|disappointed|"
+    r"regret|deformed|disfigured|left me with|messed up|mess up|screwed up|ignored my|"
+    r"no one called|nobody calls?)\b",
+    _I,
+)
+_SPAM = re.compile(
+    r"https?://|www\.|\bbit\.ly\b|\bdm (?:me|us) (?:for|to)\b|\bcheck (?:out )?my (?:bio|page|"
+    r"profile|link)\b|"
+    r"\blink in (?:my )?bio\b|\bcrypto\b|\bbitcoin\b|\bforex\b|\binvest(?:ment|"
+    r"ing)? (?:opportunity|platform)\b|"
+    r"\b(?:buy|cheap|real|free|get|more) (?:\w+ )?(?:followers|likes|views)\b|"
+    r"\bdm (?:me )?for (?:prices|price|info|details|rates)\b|\bfollow (?:me|back)\b|\bpromo code\b|"
+    r"\bwhats ?app\b|\btelegram\b|\bearn \$|\$\d+[k]? (?:a|per) (?:day|week)\b|\bclick (?:the|"
+    r"my) link\b|"
+    r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"
+    r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|"
+    r"\bdm me\W*$",
+    _I,
+)
+
+
+class InboundRecognizer:
+    name = "inbound"
+    kinds: frozenset[Kind] = frozenset({"comment"})
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        findings: list[Finding] = []
+        checks: tuple[tuple[re.Pattern[str], Category, str, Severity, str], ...] = (
+            (
+                _SPAM,
+                Category.SPAM,
+                "FTC-CRR-SUPPRESSION",
+                "block",
+                "Spam: removal is allowed for content unrelated to the practice.",
+            ),
+            (
+                _NEGATIVE,
+                Category.INBOUND_NEGATIVE_REVIEW,
+                "HIPAA-REVIEW-NO-CONFIRM",
+                "review",
+                "A complaint about care: reply only with the generic message, never with details, "
+                "and never threaten or suppress the review.",
+            ),
+            (
+                _SELF,
+                Category.INBOUND_SELF_DISCLOSURE,
+                "SCOPE-SELF-DISCLOSED",
+                "review",
+                "The commenter says they are a patient; never confirm it or add detail.",
+            ),
+        )
+        for pattern, category, rule, severity, message in checks:
+            m = pattern.search(ctx.text)
+            if m:
+                findings.append(self._finding(ctx, m, category, rule, severity, message))
+        q = _QUESTION.search(ctx.text) or _QUESTION_REVERSED.search(ctx.text)
+        if q:
+            findings.append(
+                self._finding(
+                    ctx,
+                    q,
+                    Category.INBOUND_MEDICAL_QUESTION,
+                    "HIPAA-REVIEW-NO-CONFIRM",
+                    "review",
+                    "A personal medical question: redirect privately to the treating team; "
+                    "do not answer in public.",
+                )
+            )
+        return findings
+
+    def _finding(
+        self,
+        ctx: TextContext,
+        m: re.Match[str],
+        category: Category,
+        rule: str,
+        severity: Severity,
+        message: str,
+    ) -> Finding:
+        return Finding(
+            rule=rule,
+            category=category,
+            severity=severity,
+            start=m.start(),
+            end=m.end(),
+            text=m.group(),
+            message=message,
+            recognizer=self.name,
+        )

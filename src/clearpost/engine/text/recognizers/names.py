@@ -1,0 +1,484 @@
+"""Patient names, in any case, including names that are also ordinary words.
+
+Why not an NER model: none installs offline here, and captions are short, informal and
+often lowercase or ALL-CAPS, where capitalisation-driven NER fails anyway. Instead a
+name list (Census + Faker locales) decides *whether a word can be a name*, and context
+decides *whether it is one*: "Hope looks amazing" vs "we hope you love it". Clinicians
+("Dr. Rivera"), the practice's own terms and product names (Botox, Kybella) are never
+patient names.
+"""
+
+from __future__ import annotations
+
+import re
+
+from clearpost.engine.text import lexicon
+from clearpost.engine.text.context import TextContext, Token
+from clearpost.engine.text.model import Category, Finding
+from clearpost.engine.text.recognizers import ALL_KINDS
+
+RULE = "HIPAA-DEID-SAFE-HARBOR-18"
+MESSAGE = "A person's name next to a practice's post or reply identifies who was treated."
+
+TITLES_CLINICIAN = frozenset(
+    {"dr", "doctor", "dra", "prof", "professor", "nurse", "np", "pa", "rn", "injector"}
+)
+TITLES_PERSON = frozenset({"mr", "mrs", "ms", "miss", "mx", "mister", "madam"})
+# Words right before a word that make it a name: "thank you, Grace", "meet Hope".
+STRONG_BEFORE = frozenset(
+    {
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "congrats",
+        "congratulations",
+        "hi",
+        "hey",
+        "hello",
+        "dear",
+        "welcome",
+        "meet",
+        "patient",
+        "client",
+        "bride",
+        "shoutout",
+        "miss",
+    }
+)
+# Words right after a word that make it a name: "Hope looks", "Grace's".
+STRONG_AFTER = frozenset(
+    {
+        "looks",
+        "look",
+        "looked",
+        "got",
+        "came",
+        "loves",
+        "loved",
+        "said",
+        "says",
+        "did",
+        "shared",
+        "rocking",
+        "rocked",
+        "chose",
+        "trusted",
+        "healed",
+        "went",
+        "wanted",
+        "sent",
+        "told",
+        "wrote",
+        "decided",
+        "finally",
+        "feels",
+        "felt",
+        "drove",
+        "flew",
+        "traveled",
+        "travelled",
+        "booked",
+        "treated",
+        "underwent",
+        "opted",
+    }
+)
+# Words right before an ambiguous name-word that make it an ordinary word.
+WEAK_BEFORE = frozenset(
+    {
+        "we",
+        "i",
+        "you",
+        "they",
+        "to",
+        "will",
+        "would",
+        "ll",
+        "can",
+        "could",
+        "may",
+        "might",
+        "must",
+        "shall",
+        "should",
+        "really",
+        "truly",
+        "do",
+        "don",
+        "dont",
+        "the",
+        "a",
+        "an",
+        "this",
+        "next",
+        "last",
+        "of",
+        "in",
+        "for",
+        "with",
+        "your",
+        "our",
+        "my",
+        "her",
+        "his",
+        "their",
+        "its",
+        "so",
+        "that",
+        "all",
+        "every",
+        "and",
+        "or",
+        "by",
+        "at",
+        "on",
+        "is",
+        "was",
+        "be",
+        "just",
+        "only",
+        "not",
+        "no",
+        "what",
+        "full",
+        "pure",
+        "true",
+        "more",
+        "much",
+        "great",
+        "good",
+        "little",
+    }
+)
+STRONG_BEFORE_PHRASES = frozenset(
+    {
+        "thank you",
+        "proud of",
+        "shoutout to",
+        "shout out to",
+        "out to",
+        "congrats to",
+        "congratulations to",
+        "thanks to",
+        "love you",
+        "miss you",
+        "welcome back",
+        "grateful for",
+        "love to",
+        "happy for",
+        "hats off to",
+        "cheers to",
+        "meet our",
+        "say hi to",
+        "say hello to",
+        "our patient",
+        "our client",
+        "our lovely",
+        "our beautiful",
+        "our amazing",
+        "sending love to",
+        "big thanks to",
+        "huge thanks to",
+        "huge congrats to",
+    }
+)
+# "Hope is healing well" but not "Hope is not a strategy".
+LINKING = frozenset({"is", "was", "has", "had"})
+AFTER_LINKING = frozenset(
+    {
+        "healing",
+        "healed",
+        "glowing",
+        "loving",
+        "thrilled",
+        "back",
+        "recovering",
+        "doing",
+        "feeling",
+        "officially",
+        "absolutely",
+        "looking",
+        "rocking",
+        "showing",
+        "sharing",
+        "ready",
+        "home",
+        "her",
+        "his",
+        "their",
+    }
+)
+# Words after a candidate that show it names a place or thing, not a person.
+NOT_PERSON_NEXT = frozenset(
+    {
+        "office",
+        "offices",
+        "clinic",
+        "location",
+        "locations",
+        "area",
+        "branch",
+        "downtown",
+        "metro",
+        "filter",
+        "street",
+        "st",
+        "avenue",
+        "ave",
+        "road",
+        "rd",
+        "blvd",
+        "boulevard",
+        "lane",
+        "drive",
+        "county",
+        "city",
+        "airport",
+        "hotel",
+        "university",
+        "college",
+        "school",
+        "high",
+        "method",
+        "bar",
+    }
+)
+_VOCATIVE_CUE = re.compile(
+    r"(?:thank you|thanks|thx|congrats|congratulations|welcome|dear|hi|hey|hello|meet|"
+    r"love you|miss you|proud of|shout ?out to|go|yay)[ ,]+$"
+)
+_SECOND_PERSON = re.compile(r"\byou(?:r|['’]re|['’]ll|['’]ve)?\b")
+MONTH_WORDS = frozenset({"may", "june", "april", "august", "march"})
+_NUMBER_AFTER = re.compile(r"\s*\d")
+_VOCATIVE_END = re.compile(r"\s*(?:[!.?,;:)]|$|[\U0001F300-\U0001FAFF\u2600-\u27BF])")
+_POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
+
+
+class NameRecognizer:
+    """Finds patient names by list membership plus context, case-insensitively."""
+
+    name = "names"
+    kinds = ALL_KINDS
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        plain, ambiguous = lexicon.first_names()
+        surnames = lexicon.last_names()
+        common = lexicon.common_words()
+        tokens = ctx.tokens
+        own = ctx.profile.own_tokens
+        findings: list[Finding] = []
+        skip_until = -1
+        i = 0
+        n = len(tokens)
+        while i < n:
+            tok = tokens[i]
+            if i <= skip_until or self._inside_code(ctx, tok):
+                i += 1
+                continue
+            low = tok.lower
+            if low in TITLES_CLINICIAN and self._title_follows(ctx, tok, i):
+                # "Dr. Ana Rivera": the clinician's names are not a patient's.
+                skip_until = i + (2 if i + 2 < n and self._is_nameish(tokens[i + 2]) else 1)
+                i += 1
+                continue
+            if low in own or low in lexicon.PROCEDURE_TERMS or low in lexicon.NEVER_NAMES:
+                i += 1
+                continue
+            prev = tokens[i - 1] if i > 0 and self._adjacent(ctx, tokens[i - 1], tok) else None
+            is_name = False
+            if prev is not None and prev.lower in TITLES_PERSON and low not in common:
+                is_name = True
+            elif low in plain:
+                is_name = not self._month_date(ctx, tok) and not self._thing_follows(ctx, i)
+            elif low in ambiguous:
+                is_name = self._context_says_name(ctx, tokens, i)
+            elif (
+                low not in common
+                and len(low) > 2
+                and not lexicon.is_word(low)
+                and self._strong_context(ctx, tokens, i)
+            ):
+                is_name = True
+            if not is_name:
+                i += 1
+                continue
+            end_idx = i
+            while end_idx + 1 < n and end_idx - i < 2:
+                nxt = tokens[end_idx + 1]
+                if not self._adjacent(ctx, tokens[end_idx], nxt, allow_hyphen=True):
+                    break
+                nl = nxt.lower
+                if nl in own or nl in lexicon.PROCEDURE_TERMS or nl in lexicon.NEVER_NAMES:
+                    break
+                if nl in surnames or (
+                    nxt.text[:1].isupper()
+                    and not nxt.text.isupper()
+                    and nl not in common
+                    and not ctx.text.isupper()
+                ):
+                    end_idx += 1
+                    continue
+                break
+            start, end = tok.start, tokens[end_idx].end
+            findings.append(
+                Finding(
+                    rule=RULE,
+                    category=Category.PHI_NAME,
+                    severity="block",
+                    start=start,
+                    end=end,
+                    text=ctx.text[start:end],
+                    message=MESSAGE,
+                    suggestion=(
+                        "Remove the name, or use only the first name the patient authorized."
+                        if ctx.kind == "caption"
+                        else "Do not name the person; use the generic reply."
+                    ),
+                    recognizer=self.name,
+                )
+            )
+            i = end_idx + 1
+        return findings
+
+    @staticmethod
+    def _thing_follows(ctx: TextContext, i: int) -> bool:
+        if i + 1 >= len(ctx.tokens):
+            return False
+        nxt = ctx.tokens[i + 1]
+        return ctx.text[ctx.tokens[i].end : nxt.start] == " " and nxt.lower in NOT_PERSON_NEXT
+
+    @staticmethod
+    def _adjacent(ctx: TextContext, a: Token, b: Token, allow_hyphen: bool = False) -> bool:
+        gap = ctx.text[a.end : b.start]
+        if allow_hyphen and gap == "-":
+            return True
+        return gap in {" ", ". ", ", "} if not allow_hyphen else gap == " "
+
+    @staticmethod
+    def _inside_code(ctx: TextContext, tok: Token) -> bool:
+        """Tokens inside @handles, e-mails, URLs and hashtags belong to other recognizers."""
+        j = tok.start - 1
+        while j >= 0 and (ctx.text[j].isalnum() or ctx.text[j] in "_.-/:"):
+            j -= 1
+        if j >= 0 and ctx.text[j] in "@#":
+            return True
+        k = tok.end
+        while k < len(ctx.text) and (ctx.text[k].isalnum() or ctx.text[k] in "_."):
+            if ctx.text[k] == "." and k + 1 < len(ctx.text) and ctx.text[k + 1].isalpha():
+                return True
+            k += 1
+        return k < len(ctx.text) and ctx.text[k] == "@"
+
+    @staticmethod
+    def _title_follows(ctx: TextContext, tok: Token, i: int) -> bool:
+        nxt = ctx.text[tok.end : tok.end + 2]
+        return nxt[:1] in {".", " "} and i + 1 < len(ctx.tokens)
+
+    @staticmethod
+    def _is_nameish(tok: Token) -> bool:
+        plain = lexicon.first_names()[0]
+        return tok.lower in lexicon.last_names() or tok.lower in plain or tok.text[:1].isupper()
+
+    @staticmethod
+    def _month_date(ctx: TextContext, tok: Token) -> bool:
+        return tok.lower in MONTH_WORDS and bool(_NUMBER_AFTER.match(ctx.text, tok.end))
+
+    def _strong_context(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """Unknown words count as names only in a clear naming context: a vocative
+        ("Thank you, Xiomara!", "Meet Oluwaseun!") or a sentence opening with a verb of
+        what a person did ("Dmitri wanted a straighter nose")."""
+        tok = tokens[i]
+        before = ctx.lower[max(0, tok.start - 24) : tok.start]
+        if _VOCATIVE_CUE.search(before) and _VOCATIVE_END.match(ctx.text, tok.end):
+            return True
+        # A closing vocative in a message addressed to someone: "..., Ren!"
+        if (
+            ctx.kind in ("reply", "dm_reply")
+            and before.rstrip().endswith(",")
+            and re.match(r"\s*!+\s*$", ctx.text[tok.end :])
+        ):
+            return True
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        return (
+            self._sentence_start(ctx, tok)
+            and nxt is not None
+            and ctx.text[tok.end : nxt.start] == " "
+            and nxt.lower in STRONG_AFTER
+        )
+
+    @staticmethod
+    def _sentence_start(ctx: TextContext, tok: Token) -> bool:
+        head = ctx.text[: tok.start].rstrip()
+        return not head or head[-1] in ".!?\n"
+
+    @staticmethod
+    def _phrase_before(ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        if i < 1:
+            return False
+        one = tokens[i - 1].lower
+        if one in STRONG_BEFORE:
+            return True
+        if i >= 2:
+            two = f"{tokens[i - 2].lower} {one}"
+            if two in STRONG_BEFORE_PHRASES:
+                return True
+        if i >= 3:
+            three = f"{tokens[i - 3].lower} {tokens[i - 2].lower} {one}"
+            if three in STRONG_BEFORE_PHRASES:
+                return True
+        return False
+
+    def _coordinated(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """ "Hope and Grace, sisters, did their filler together": two name-words joined by
+        "and" at the start of a sentence, the pair followed by a comma or a verb of what a
+        person did. "Will and grace: two things we bring" stays words."""
+        plain, ambiguous = lexicon.first_names()
+        names = plain | ambiguous
+
+        def pair_at(j: int) -> bool:
+            if j + 2 >= len(tokens) or not self._sentence_start(ctx, tokens[j]):
+                return False
+            a, conj, b = tokens[j], tokens[j + 1], tokens[j + 2]
+            if conj.lower != "and" or a.lower not in names or b.lower not in names:
+                return False
+            tail = ctx.text[b.end : b.end + 1]
+            nxt = tokens[j + 3] if j + 3 < len(tokens) else None
+            return tail == "," or (nxt is not None and nxt.lower in STRONG_AFTER)
+
+        return pair_at(i) or (i >= 2 and pair_at(i - 2))
+
+    def _context_says_name(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        tok = tokens[i]
+        if self._month_date(ctx, tok):
+            return False
+        prev = tokens[i - 1] if i > 0 else None
+        gap_before = ctx.text[prev.end : tok.start] if prev else ""
+        if (
+            prev is not None
+            and gap_before.strip() in {"", ","}
+            and self._phrase_before(ctx, tokens, i)
+        ):
+            return True
+        if self._coordinated(ctx, tokens, i):
+            return True
+        if prev is not None and prev.lower in WEAK_BEFORE and gap_before.strip() == "":
+            return False
+        if _POSSESSIVE.match(ctx.text, tok.end):
+            return True
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and ctx.text[tok.end : nxt.start] == " ":
+            if nxt.lower in STRONG_AFTER:
+                return True
+            after = tokens[i + 2] if i + 2 < len(tokens) else None
+            if nxt.lower in LINKING and after is not None and after.lower in AFTER_LINKING:
+                return True
+            if nxt.lower == "from" and after is not None and after.lower not in WEAK_BEFORE:
+                return True
+        # A vocative: ", Grace!" or "Grace, ..." opening a message addressed to someone.
+        if gap_before.rstrip().endswith(",") and _VOCATIVE_END.match(ctx.text, tok.end):
+            return True
+        head = ctx.text[tok.end : tok.end + 1]
+        if prev is None and head == "!":
+            return True
+        return prev is None and head == "," and bool(_SECOND_PERSON.search(ctx.lower))

@@ -1,0 +1,189 @@
+"""Professionalism: medical advice given to one person in public, and unprofessional tone
+(sexualising or trivialising a patient's body, emoji in a clinical context, lay slang
+hashtags where the profession expects the medical term).
+
+RULES.md has no dedicated IDs for these; docs/text-engine.md explains the mapping to the
+nearest catalog rules (a catalog gap flagged for the team).
+"""
+
+from __future__ import annotations
+
+import re
+
+from clearpost.engine.text.context import TextContext
+from clearpost.engine.text.model import Category, Finding
+from clearpost.engine.text.recognizers import OUTBOUND, REPLIES
+
+_I = re.IGNORECASE
+
+_ADVICE = re.compile(
+    r"\b(?:you should|you(?:['’]ll)? need to|you can|make sure (?:you|to)|try to|be sure to|"
+    r"go ahead and|"
+    r"i(?:['’]d)? (?:recommend|suggest)|we(?:['’]d)? (?:recommend|suggest)|just)\s+"
+    r"(?:take|stop taking|stop|start|ice|apply|massage|skip|use|keep|wear|remove|pop|drain|sleep|"
+    r"avoid|double|increase|lower|put|switch|try)\b[^.!?]{0,50}"
+    r"\b(?:ibuprofen|advil|motrin|tylenol|acetaminophen|aspirin|arnica|antibiotics?|meds|"
+    r"medication|"
+    r"pills?|\d+\s?mg|ice|heat|compression|garment|binder|massage|incision|stitches|drain|"
+    r"steri[- ]?strips|ointment|cream|bandage|dressing|the area|it|your)\b"
+    r"|\b(?:take|try)\s+(?:\d+\s?mg|some|an?)?\s*(?:ibuprofen|advil|motrin|tylenol|benadryl|"
+    r"arnica|antibiotics)\b"
+    r"|(?:^|[.!?]\s+)(?:stop|start|keep|switch|skip|double|increase|"
+    r"lower)\b[^.!?]{0,40}\b(?:ibuprofen|advil|motrin|tylenol|aspirin|arnica|antibiotics?|meds|"
+    r"medication|pills?|garment|binder)\b"
+    r"|\b(?:that['’]?s|it['’]?s|this is|sounds) (?:totally |completely |perfectly |"
+    r"very )?(?:normal|fine|expected|nothing to worry about|common)\b"
+    r"|\bsounds like (?:an? )?(?:infection|seroma|hematoma|capsular contracture|necrosis|"
+    r"allergic reaction|vascular occlusion)\b"
+    r"|\bdon['’]?t worry\b[^.!?]{0,40}\b(?:swelling|bruising|pain|lump|redness|normal|heal|"
+    r"settle)\b"
+    r"|\b(?:swelling|bruising|lumps?|redness|numbness|pain)\b[^.!?]{0,30}\b(?:will|"
+    r"should) (?:go down|settle|resolve|fade|subside|go away)\b",
+    _I,
+)
+_SEXUALISING = re.compile(
+    r"\b(?:sexy|thicc|thick af|booty|boobies|boobs|titties|tatas|juicy|yummy|"
+    r"bombshell|snatched|bangin[g']?|smokin[g']?|fine as|fire body|body is fire|dime piece|"
+    r"jiggle|cleavage for days)\b",
+    _I,
+)
+_EMOJI_SEXUAL = re.compile(
+    "[\U0001f351\U0001f346\U0001f4a6\U0001f445\U0001f48b\U0001f525\U0001f608\U0001f924\U0001f60d\U0001f92d]"
+)
+_CLINICAL = re.compile(
+    r"\b(?:surgery|post[- ]?op|procedure|incision|augmentation|implants?|lipo|liposuction|bbl|"
+    r"tummy tuck|abdominoplasty|rhinoplasty|breast|butt|gluteal|labiaplasty|patient|drain|"
+    r"recovery|stitches|results|before and after)\b",
+    _I,
+)
+SLANG_HASHTAGS: dict[str, str] = {
+    "boobjob": "#breastaugmentation",
+    "boobjobs": "#breastaugmentation",
+    "newboobs": "#breastaugmentation",
+    "nosejob": "#rhinoplasty",
+    "nosejobs": "#rhinoplasty",
+    "tummytuck": "#abdominoplasty",
+    "lipo": "#liposuction",
+    "boblift": "#mastopexy",
+    "boobjobcheck": "#breastaugmentation",
+    "bootyjob": "#glutealfatgrafting",
+    "buttlift": "#glutealfatgrafting",
+    "bbl": "#glutealfatgrafting",
+    "brazilianbuttlift": "#glutealfatgrafting",
+    "eyejob": "#blepharoplasty",
+    "eyelift": "#blepharoplasty",
+    "facejob": "#facelift",
+    "boobs": "#breastaugmentation",
+    "titjob": "#breastaugmentation",
+    "mommymakeover": "#abdominoplasty #mastopexy",
+    "vajayjay": "#labiaplasty",
+    "designervagina": "#labiaplasty",
+    "fakeboobs": "#breastaugmentation",
+}
+_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+_TRIVIAL = re.compile(
+    r"\b(?:boob job|nose job|tit job|booty job|new boobs|fake boobs|got (?:her|his) (?:boobs|"
+    r"butt|booty) done|"
+    r"mommy makeover magic|quick nip and tuck|nip and tuck|just a little snip|lunchtime lift)\b",
+    _I,
+)
+
+
+class MedicalAdviceRecognizer:
+    """Advice to one person, in a reply or DM: the treating surgeon should answer privately."""
+
+    name = "medical_advice"
+    kinds = REPLIES
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        m = _ADVICE.search(ctx.text)
+        if not m:
+            return []
+        return [
+            Finding(
+                rule="HIPAA-REVIEW-NO-CONFIRM",
+                category=Category.MEDICAL_ADVICE,
+                severity="block" if ctx.kind == "reply" else "review",
+                start=m.start(),
+                end=m.end(),
+                text=m.group(),
+                message=(
+                    "Individual medical advice online reveals clinical facts and replaces an "
+                    "examination; the treating clinician should answer privately."
+                ),
+                suggestion=(
+                    "Please call our office so your care team can answer this properly; "
+                    "if it is urgent, call us now or seek emergency care."
+                ),
+                recognizer=self.name,
+            )
+        ]
+
+
+class ProfessionalismRecognizer:
+    name = "professionalism"
+    kinds = OUTBOUND
+
+    def analyze(self, ctx: TextContext) -> list[Finding]:
+        findings: list[Finding] = []
+        m = _SEXUALISING.search(ctx.text) or _TRIVIAL.search(ctx.text)
+        if m:
+            findings.append(
+                self._finding(
+                    ctx,
+                    m.start(),
+                    m.end(),
+                    "block",
+                    "Sexualising or trivialising a patient's body is unprofessional.",
+                    "Describe the result in clinical, respectful terms.",
+                )
+            )
+        clinical = _CLINICAL.search(ctx.text)
+        if clinical:
+            e = _EMOJI_SEXUAL.search(ctx.text)
+            if e:
+                findings.append(
+                    self._finding(
+                        ctx,
+                        e.start(),
+                        e.end(),
+                        "review",
+                        "Suggestive emoji next to clinical content is unprofessional.",
+                        "Remove the emoji from clinical posts.",
+                    )
+                )
+        for h in _HASHTAG.finditer(ctx.text):
+            medical = SLANG_HASHTAGS.get(h.group(1).lower())
+            if medical:
+                findings.append(
+                    self._finding(
+                        ctx,
+                        h.start(),
+                        h.end(),
+                        "review",
+                        "Lay slang hashtag for a medical procedure.",
+                        f"Use the medical term: {medical}",
+                    )
+                )
+        return findings
+
+    def _finding(
+        self,
+        ctx: TextContext,
+        start: int,
+        end: int,
+        severity: str,
+        message: str,
+        suggestion: str,
+    ) -> Finding:
+        return Finding(
+            rule="ASPS-ADV-GUIDELINES",
+            category=Category.UNPROFESSIONAL,
+            severity="block" if severity == "block" else "review",
+            start=start,
+            end=end,
+            text=ctx.text[start:end],
+            message=message,
+            suggestion=suggestion,
+            recognizer=self.name,
+        )

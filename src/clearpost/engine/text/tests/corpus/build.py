@@ -1,0 +1,74 @@
+"""Turn the hand-written, marked-up corpus (source.txt) into dev.jsonl with gold spans.
+
+Run from the repository root: `.venv/bin/python -m clearpost.engine.text.tests.corpus.build`.
+The test suite checks that dev.jsonl is in sync with source.txt.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+CODES = {
+    "N": "PHI_NAME",
+    "D": "PHI_DATE",
+    "C": "PHI_CONTACT",
+    "L": "PHI_LOCATION",
+    "I": "PHI_ID",
+    "H": "PHI_HANDLE",
+    "A": "PHI_AGE",
+}
+_SPAN = re.compile(r"\[([NDCLIHA]):([^\]]+)\]")
+
+
+def parse_line(line: str, number: int) -> dict[str, Any]:
+    head, decision, cats, marked = (p.strip() for p in re.split(r"\s*\|\s*", line, maxsplit=3))
+    kind, _, practice = head.partition("@")
+    spans: list[dict[str, Any]] = []
+    text_parts: list[str] = []
+    pos = 0
+    cursor = 0
+    for m in _SPAN.finditer(marked):
+        text_parts.append(marked[cursor : m.start()])
+        pos += m.start() - cursor
+        value = m.group(2)
+        spans.append({"category": CODES[m.group(1)], "start": pos, "end": pos + len(value)})
+        text_parts.append(value)
+        pos += len(value)
+        cursor = m.end()
+    text_parts.append(marked[cursor:])
+    text = "".join(text_parts)
+    for s in spans:
+        s["text"] = text[s["start"] : s["end"]]
+    categories = sorted({c for c in cats.split(",") if c} | {s["category"] for s in spans})
+    return {
+        "id": f"t{number:03d}",
+        "kind": kind,
+        "practice": practice or "us",
+        "text": text,
+        "decision": decision,
+        "categories": categories,
+        "spans": spans,
+    }
+
+
+def build(source: str = "source.txt") -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for line in (HERE / source).read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(parse_line(line, len(rows) + 1))
+    return rows
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
+if __name__ == "__main__":
+    (HERE / "dev.jsonl").write_text(render(build()), encoding="utf-8")
+    (HERE / "holdout.jsonl").write_text(render(build("holdout.txt")), encoding="utf-8")
+    (HERE / "holdout2.jsonl").write_text(render(build("holdout2.txt")), encoding="utf-8")
+    (HERE / "holdout3.jsonl").write_text(render(build("holdout3.txt")), encoding="utf-8")
