@@ -8,4 +8,6 @@ urlpatterns = [
     path("accounts/", include("clearpost.app.accounts.urls")),
     path("patients/", include("clearpost.app.patients.urls")),
     path("audit/", include("clearpost.app.audit.urls")),
+    path("authorizations/", include("clearpost.app.authorizations.urls")),
+    path("", include("clearpost.app.authorizations.public_urls")),
 ]
