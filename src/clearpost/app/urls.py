@@ -8,4 +8,6 @@ urlpatterns = [
     path("accounts/", include("clearpost.app.accounts.urls")),
     path("patients/", include("clearpost.app.patients.urls")),
     path("audit/", include("clearpost.app.audit.urls")),
+    path("staff/", include("clearpost.app.accounts.staff_urls")),
+    path("settings/", include("clearpost.app.accounts.settings_urls")),
 ]
