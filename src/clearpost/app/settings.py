@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "clearpost.app.accounts",
     "clearpost.app.audit",
     "clearpost.app.patients",
+    "clearpost.app.authorizations",
 ]
 
 MIDDLEWARE = [
