@@ -10,4 +10,6 @@ urlpatterns = [
     path("audit/", include("clearpost.app.audit.urls")),
     path("staff/", include("clearpost.app.accounts.staff_urls")),
     path("settings/", include("clearpost.app.accounts.settings_urls")),
+    path("authorizations/", include("clearpost.app.authorizations.urls")),
+    path("", include("clearpost.app.authorizations.public_urls")),
 ]

@@ -41,6 +41,7 @@ def run(name: str, args: argparse.Namespace) -> int:
         return 0
     if name == "setup":
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("expire_authorizations", "--schedule", verbosity=0)
         if not args.no_demo:
             from clearpost.app.demo import seed_demo
 

@@ -949,7 +949,34 @@ def expire_due(now: dt.datetime | None = None) -> list[str]:
     return done
 
 
+EXPIRY_INTERVAL = dt.timedelta(hours=1)
+
+
 @task()
 def expire_authorizations() -> list[str]:
-    """Background task (and `clearpost manage expire_authorizations`): JSON in, IDs out."""
-    return expire_due()
+    """Background task: expire due releases, then queue the next run (JSON-only result)."""
+    done = expire_due()
+    schedule_expiry(EXPIRY_INTERVAL)
+    return done
+
+
+def schedule_expiry(delay: dt.timedelta = EXPIRY_INTERVAL) -> bool:
+    """Keep exactly one future run of `expire_authorizations` queued.
+
+    django.tasks has no periodic scheduler, so the task re-queues itself with
+    `run_after`; `clearpost setup` starts the chain. Backends that cannot defer (the
+    immediate backend) are left alone: there the command or a test runs expiry.
+    """
+    backend = expire_authorizations.get_backend()
+    if not backend.supports_defer:
+        return False
+    if type(backend).__module__.startswith("django_tasks_db"):
+        from django_tasks_db.models import DBTaskResult
+
+        pending = DBTaskResult.objects.filter(
+            task_path=expire_authorizations.module_path, status="READY"
+        ).exists()
+        if pending:
+            return False
+    expire_authorizations.using(run_after=timezone.now() + delay).enqueue()
+    return True
