@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "clearpost.app.practices",
     "clearpost.app.accounts",
     "clearpost.app.audit",

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from clearpost.app import views
+from clearpost.app.api.main import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,5 +12,6 @@ urlpatterns = [
     path("staff/", include("clearpost.app.accounts.staff_urls")),
     path("settings/", include("clearpost.app.accounts.settings_urls")),
     path("authorizations/", include("clearpost.app.authorizations.urls")),
+    path("api/", api.urls),
     path("", include("clearpost.app.authorizations.public_urls")),
 ]
