@@ -36,11 +36,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Tests get a throw-away data folder: keys, outbox and media never touch ./var.
 test-sqlite: deps venv
-	DATABASE_URL= $(BIN)/pytest -n 2 -p no:cacheprovider
+	DATABASE_URL= CLEARPOST_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 -p no:cacheprovider
 
 test-postgres: deps venv
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"
+	DATABASE_URL=$(PG_URL) CLEARPOST_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"
 
 test: lint typecheck test-sqlite test-postgres
 

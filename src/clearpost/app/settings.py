@@ -148,6 +148,9 @@ DEFAULT_FROM_EMAIL = env.string("CLEARPOST_FROM_EMAIL", "no-reply@clearpost.loca
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# The project's own static folder (app.css, idle.js): clearpost.app is no installed app,
+# so the app-directories finder alone would miss it outside DEBUG.
+STATICFILES_DIRS = [Path(__file__).resolve().parent / "static"]
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
@@ -84,6 +85,9 @@ def run(name: str, args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"clearpost check-consent: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `| head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:
         print(f"clearpost check-consent: cannot read input: {exc.strerror or exc}", file=sys.stderr)
         return 2
@@ -113,6 +117,8 @@ def _decode_json(data: bytes) -> object:
         raise InputError(f"input is not valid JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:
         raise InputError("input is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer literal over Python's 4300-digit limit
+        raise InputError(f"input is not usable JSON: {exc}") from None
 
 
 def _reject_constant(name: str) -> object:
@@ -130,7 +136,7 @@ def _single(path: str, tz: str) -> int:
         result = _decide(obj, tz)
     except MalformedInput as exc:
         raise InputError(f"malformed input: {exc}") from None
-    json.dump(result, sys.stdout, ensure_ascii=False)
+    json.dump(result, sys.stdout)
     sys.stdout.write("\n")
     return 0
 
@@ -177,7 +183,7 @@ def _jsonl(stream: BinaryIO, out: TextIO, tz: str) -> int:
             message = f"line {number}: {exc}"
             record = {"id": case_id, "error": message}
             print(f"clearpost check-consent: {message}", file=sys.stderr)
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json.dumps(record) + "\n")
     out.flush()
     return 2 if bad else 0
 
@@ -189,6 +195,6 @@ def _lint(path: str, third_party_remuneration: bool) -> int:
     except UnicodeDecodeError as exc:
         raise InputError(f"template is not UTF-8 text (byte {exc.start})") from None
     result = lint_template(text, third_party_remuneration=third_party_remuneration)
-    json.dump(result.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(result.to_json(), sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if result.usable else 1

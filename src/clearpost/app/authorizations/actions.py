@@ -897,6 +897,62 @@ def revoke_by_link(token: str, request: HttpRequest | None = None) -> Authorizat
         )
 
 
+def _expire(
+    auth: Authorization,
+    now: dt.datetime,
+    *,
+    actor: User | None,
+    detail: dict[str, Any],
+    request: HttpRequest | None = None,
+) -> None:
+    auth.status = Status.EXPIRED
+    auth.expired_at = now
+    auth.save()
+    LinkToken.objects.filter(authorization=auth, used_at__isnull=True).update(used_at=now)
+    event = events.publish(
+        events.AUTHORIZATION_EXPIRED,
+        {
+            "authorization": auth.public_id,
+            "patient": auth.patient.public_id,
+            "practice": auth.practice_id,
+            "expired_at": now.isoformat(),
+        },
+        practice=auth.practice,
+    )
+    record(
+        "authorization.expire",
+        actor=actor,
+        actor_label=None if actor is not None else "system",
+        practice=auth.practice,
+        obj=auth,
+        rule="HIPAA-AUTH-DEFECT-EXPIRED",
+        after={"expired_at": now.isoformat()},
+        detail={"event": event.pk, **detail},
+        request=request,
+    )
+
+
+def record_expiration_event(
+    actor: User, authorization: Authorization, note: str, request: HttpRequest | None = None
+) -> Authorization:
+    """Staff record that the release's expiration event happened (164.508(b)(2)(i): the
+    release is invalid once the practice knows). An event has no date the task can see."""
+    require_patient_access(actor, request)
+    if authorization.practice_id != actor.practice_id:
+        raise PermissionDenied("Not a release of your practice.")
+    note = note.strip()
+    if len(note) < 5:
+        raise ActionError({"note": "Say how the practice learned that the event happened."})
+    with transaction.atomic():
+        auth: Authorization = Authorization.objects.select_for_update().get(pk=authorization.pk)
+        if auth.status != Status.SIGNED or not auth.expiration_event:
+            raise ActionError({"": "Only a signed release with an expiry event can end this way."})
+        _expire(
+            auth, timezone.now(), actor=actor, detail={"cause": "expiration event"}, request=request
+        )
+        return auth
+
+
 def due_for_expiry(now: dt.datetime | None = None) -> list[Authorization]:
     """Signed releases whose expiry day has ended in their practice's time zone."""
     now = now or timezone.now()
@@ -922,29 +978,7 @@ def expire_due(now: dt.datetime | None = None) -> list[str]:
             auth = Authorization.objects.select_for_update().get(pk=candidate.pk)
             if auth.status != Status.SIGNED:
                 continue
-            auth.status = Status.EXPIRED
-            auth.expired_at = now
-            auth.save()
-            LinkToken.objects.filter(authorization=auth, used_at__isnull=True).update(used_at=now)
-            event = events.publish(
-                events.AUTHORIZATION_EXPIRED,
-                {
-                    "authorization": auth.public_id,
-                    "patient": auth.patient.public_id,
-                    "practice": auth.practice_id,
-                    "expired_at": now.isoformat(),
-                },
-                practice=auth.practice,
-            )
-            record(
-                "authorization.expire",
-                actor_label="system",
-                practice=auth.practice,
-                obj=auth,
-                rule="HIPAA-AUTH-DEFECT-EXPIRED",
-                after={"expired_at": now.isoformat()},
-                detail={"event": event.pk, "expires_on": str(auth.expires_on)},
-            )
+            _expire(auth, now, actor=None, detail={"expires_on": str(auth.expires_on)})
             done.append(auth.public_id)
     return done
 

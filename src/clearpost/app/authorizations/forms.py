@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from clearpost.app.authorizations.actions import MAX_TEMPLATE_BYTES, ActionError
+from clearpost.app.authorizations.actions import MAX_TEMPLATE_BYTES, ActionError, validate_scope
 from clearpost.app.authorizations.models import TemplateVersion
 from clearpost.app.authorizations.scope import (
     BODY_LABELS,
@@ -19,6 +19,7 @@ from clearpost.app.authorizations.scope import (
     PURPOSE_LABELS,
     ScopeInput,
 )
+from clearpost.app.practices.models import Practice
 from clearpost.engine.consent.model import Platform
 
 _checks = forms.CheckboxSelectMultiple(attrs={"class": "checks"})
@@ -103,8 +104,15 @@ class PrepareForm(forms.Form):
         label="Or expires when this happens (a real event, not 'never')",
     )
 
-    def __init__(self, *args: Any, versions: list[TemplateVersion], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        versions: list[TemplateVersion],
+        practice: Practice | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.practice = practice
         field = self.fields["template"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = TemplateVersion.objects.filter(pk__in=[v.pk for v in versions])
@@ -117,15 +125,24 @@ class PrepareForm(forms.Form):
         self.fields["purposes"].initial = ["marketing"]
         self.fields["expires_on"].initial = dt.date.today() + dt.timedelta(days=365)
 
+    def clean(self) -> dict[str, Any]:
+        """Report every scope problem in one pass, not only the fields Django checks."""
+        data = super().clean() or {}
+        if self.practice is not None:
+            for name, message in validate_scope(self.scope(), self.practice).items():
+                if name in self.fields and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
     def scope(self) -> ScopeInput:
         d = self.cleaned_data
         return ScopeInput(
-            platforms=tuple(d["platforms"]),
-            media_types=tuple(d["media_types"]),
-            identifiability=d["identifiability"],
-            name_shown=d["name_shown"],
-            body_regions=tuple(d["body_regions"]),
-            purposes=tuple(d["purposes"]),
+            platforms=tuple(d.get("platforms") or ()),
+            media_types=tuple(d.get("media_types") or ()),
+            identifiability=d.get("identifiability") or "",
+            name_shown=d.get("name_shown") or "",
+            body_regions=tuple(d.get("body_regions") or ()),
+            purposes=tuple(d.get("purposes") or ()),
             paid_promotion=bool(d.get("paid_promotion")),
             patient_compensation=d.get("patient_compensation") or "",
             third_party_remuneration=bool(d.get("third_party_remuneration")),
@@ -138,6 +155,14 @@ class RevokeForm(forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="The patient's written request (when and how it arrived)",
+        max_length=2000,
+    )
+
+
+class ExpiryEventForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="How the practice learned that the expiry event happened",
         max_length=2000,
     )
 

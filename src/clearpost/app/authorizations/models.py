@@ -115,7 +115,7 @@ LIFECYCLE_FIELDS = frozenset(
         "revoked_at",
         "revocation_source",
         "revocation_note_enc",
-        "revoked_by",
+        "revoked_by_id",
         "expired_at",
         "copy_given_at",
         "updated_at",

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<str:public_id>/email/", views.email_copy, name="email_copy"),
     path("<str:public_id>/revoke/", views.revoke, name="revoke"),
     path("<str:public_id>/check/", views.check, name="check"),
+    path("<str:public_id>/expiry-event/", views.expiry_event, name="expiry_event"),
 ]

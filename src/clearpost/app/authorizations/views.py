@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -20,12 +21,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from clearpost.app.accounts.models import User
+from clearpost.app.audit.actions import record
 from clearpost.app.audit.models import AuditEvent
 from clearpost.app.authorizations import actions, links
 from clearpost.app.authorizations.coverage import check_use
 from clearpost.app.authorizations.forms import (
     CheckUseForm,
     EmailCopyForm,
+    ExpiryEventForm,
     KioskForm,
     PrepareForm,
     RevokeForm,
@@ -139,7 +142,7 @@ def prepare(request: HttpRequest, patient_id: str) -> HttpResponse:
     require_patient_access(user, request)
     patient = get_patient(request, patient_id)
     versions = actions.usable_versions(user)
-    form = PrepareForm(request.POST or None, versions=versions)
+    form = PrepareForm(request.POST or None, versions=versions, practice=user.practice)
     if request.method == "POST" and form.is_valid():
         try:
             auth = actions.prepare_authorization(
@@ -179,6 +182,7 @@ def _detail_context(request: HttpRequest, auth: Authorization, **extra: Any) -> 
         "events": events,
         "revoke_form": RevokeForm(),
         "email_form": EmailCopyForm(),
+        "expiry_form": ExpiryEventForm(),
         "check_form": CheckUseForm(initial={"platform": (auth.platforms or [""])[0]}),
         "check_result": None,
         "can_open_kiosk": auth.status in (Status.DRAFT, Status.AWAITING_SIGNATURE),
@@ -205,7 +209,39 @@ def open_kiosk(request: HttpRequest, public_id: str) -> HttpResponse:
     except actions.ActionError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("authorizations:detail", args=[public_id]))
+    # Handing the tablet over ends the staff session on it: otherwise "Back" or a typed
+    # URL would take the patient into staff pages.
+    record(
+        "logout",
+        actor=user,
+        rule="SEC-AUDIT-CONTROLS",
+        detail={"why": "kiosk handover"},
+        request=request,
+    )
+    logout(request)
     return HttpResponseRedirect(reverse("kiosk:sign", args=[token]))
+
+
+@login_required
+@require_POST
+def expiry_event(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _user(request)
+    auth = _get_authorization(request, public_id)
+    form = ExpiryEventForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.record_expiration_event(user, auth, form.cleaned_data["note"], request)
+        except actions.ActionError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, "The release has ended: its expiry event happened.")
+            return HttpResponseRedirect(reverse("authorizations:detail", args=[public_id]))
+    return render(
+        request,
+        "authorizations/detail.html",
+        _detail_context(request, auth, expiry_form=form),
+        status=400,
+    )
 
 
 @login_required

@@ -23,6 +23,7 @@ from clearpost.engine.consent.model import (
     Relationship,
     Use,
 )
+from clearpost.engine.consent.templates import MEDIA_WORDS, PLATFORM_WORDS
 
 __all__ = [
     "ADULT_AGE",
@@ -98,7 +99,7 @@ def practice_zone(name: str) -> ZoneInfo:
     """The practice's time zone; an unknown name is malformed input, never UTC by accident."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: name too long for a path
         raise MalformedInput(
             "practice_tz", f"{name!r} is not a known IANA time zone (e.g. America/New_York)"
         ) from None
@@ -124,6 +125,11 @@ def age_on(birth: date, day: date) -> int:
     conventions, so a leapling stays a minor one day longer: the fail-closed choice).
     """
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _when(instant: datetime, zone: ZoneInfo, tz_name: str) -> str:
+    """An instant as the practice's wall clock, which is what staff compare with."""
+    return f"{instant.astimezone(zone):%Y-%m-%d %H:%M:%S} {tz_name}"
 
 
 def _blank(value: str | None) -> bool:
@@ -180,8 +186,9 @@ def _validity(a: Authorization, use: Use, zone: ZoneInfo, tz_name: str) -> list[
         block(
             "USE_BEFORE_SIGNATURE",
             "HIPAA-AUTH-REQUIRED",
-            f"The post is dated {use.at.isoformat()}, before the release was signed "
-            f"({signer.signed_at.isoformat()}); a release only covers posts after signing.",
+            f"The post is dated {_when(use.at, zone, tz_name)}, before the release was "
+            f"signed ({_when(signer.signed_at, zone, tz_name)}); a release only covers posts "
+            "after signing.",
         )
     if el.expires_on is not None:
         end = expiry_instant(el.expires_on, zone)
@@ -204,8 +211,8 @@ def _validity(a: Authorization, use: Use, zone: ZoneInfo, tz_name: str) -> list[
         block(
             "REVOKED",
             "HIPAA-AUTH-DEFECT-REVOKED",
-            f"The patient revoked this release on {a.revoked_at.isoformat()}; it cannot be "
-            "used for this post. Take down or cancel every post that relies on it.",
+            f"The patient revoked this release on {_when(a.revoked_at, zone, tz_name)}; it "
+            "cannot be used for this post. Take down or cancel every post that relies on it.",
         )
     if _blank(el.information_description):
         block(
@@ -350,13 +357,13 @@ def _scope(a: Authorization, use: Use) -> list[Reason]:
     if use.platform not in scope.platforms:
         block(
             "PLATFORM_NOT_COVERED",
-            f"The release does not allow posting on {use.platform.value}; post only where the "
-            "patient agreed, or ask them to sign a release that includes it.",
+            f"The release does not allow posting on {PLATFORM_WORDS[use.platform]}; post "
+            "only where the patient agreed, or ask them to sign a release that includes it.",
         )
     if use.media_type not in scope.media_types:
         block(
             "MEDIA_TYPE_NOT_COVERED",
-            f"The release does not allow {use.media_type.value.replace('_', ' ')} content; "
+            f"The release does not allow {MEDIA_WORDS[use.media_type]}; "
             "use only the kinds of media the patient agreed to.",
         )
     if use.shows_face and scope.identifiability is not Identifiability.FACE_VISIBLE:

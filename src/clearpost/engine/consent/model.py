@@ -257,14 +257,17 @@ def _str_list(value: object, path: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _allowed(cls: type[StrEnum]) -> str:
+    return ", ".join(repr(m.value) for m in cls)
+
+
 def _enum(cls: type[_E], value: object, path: str) -> _E:
-    allowed = ", ".join(repr(m.value) for m in cls)
     if not isinstance(value, str):
-        _fail(path, f"one of {allowed}", value)
+        _fail(path, f"one of {_allowed(cls)}", value)
     try:
         return cls(value)
     except ValueError:
-        raise MalformedInput(path, f"expected one of {allowed}, got {value!r}") from None
+        raise MalformedInput(path, f"expected one of {_allowed(cls)}, got {value!r}") from None
 
 
 def _enum_list(cls: type[_E], value: object, path: str) -> tuple[_E, ...]:
@@ -309,7 +312,7 @@ def _timestamp(value: object, path: str, *, nullable: bool) -> datetime | None:
             "(add Z or e.g. -05:00)",
         )
     try:
-        parsed = datetime.fromisoformat(value)
+        parsed = datetime.fromisoformat(value[:-1] + "Z" if value.endswith("z") else value)
     except ValueError:
         raise MalformedInput(path, f"{value!r} is not a real date and time") from None
     return parsed

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from textstat.textstat import textstatistics
-
 from clearpost.engine.catalog import rule
 
 __all__ = [
@@ -49,7 +47,11 @@ def _fk_grade(text: str) -> float:
     first use; nothing may touch the network at run time. A private `textstatistics`
     with the locale spelled "en-US" makes textstat skip the CMU lookup (its language root
     is not "en") while Pyphen still resolves "en-US" to its en_US dictionary.
+    Imported here because textstat loads NLTK (seconds): `check-consent` without
+    `--lint-template` must not pay for it.
     """
+    from textstat.textstat import textstatistics
+
     stats = textstatistics()
     stats.set_lang("en-US")
     return float(stats.flesch_kincaid_grade(text))
@@ -92,8 +94,9 @@ class LintResult:
 class TemplateText:
     """The template prepared once for all checks.
 
-    `prose` is the text with Markdown markup removed and placeholders kept, lower-cased
-    and with whitespace collapsed, so patterns need not care about line breaks.
+    `prose` is the text with Markdown markup removed, placeholders replaced by a neutral
+    marker and whitespace collapsed, so patterns need not care about line breaks; every
+    pattern is matched case-insensitively and excerpts keep the author's casing.
     """
 
     raw: str
@@ -108,7 +111,7 @@ class TemplateText:
         prose = PLACEHOLDER_RE.sub(" … ", text)
         prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", prose)  # [label](url) -> label
         prose = re.sub(r"[#*>`|]+|_{2,}", " ", prose)
-        prose = " ".join(prose.lower().split())
+        prose = " ".join(prose.split())
         names = frozenset(m.group(1).lower() for m in PLACEHOLDER_RE.finditer(text))
         return cls(text, prose, names, third_party_remuneration)
 
@@ -153,7 +156,9 @@ class RequiredStatement:
             return []
         if any(p in template.placeholders for p in self.placeholders):
             return []
-        if all(any(re.search(p, template.prose) for p in group) for group in self.groups):
+        if all(
+            any(re.search(p, template.prose, re.IGNORECASE) for p in group) for group in self.groups
+        ):
             return []
         hint = (
             f" (or the placeholder {', '.join('{{' + p + '}}' for p in self.placeholders)})"
@@ -182,7 +187,7 @@ class ForbiddenClause:
     def run(self, template: TemplateText) -> list[LintFinding]:
         out: list[LintFinding] = []
         for pattern in self.patterns:
-            for m in re.finditer(pattern, template.prose):
+            for m in re.finditer(pattern, template.prose, re.IGNORECASE):
                 out.append(
                     LintFinding(
                         self.rule,
@@ -219,7 +224,7 @@ class Readability:
         return float(_fk_grade(text))
 
     def run(self, template: TemplateText) -> list[LintFinding]:
-        if not re.search(r"[a-z]", template.prose):
+        if not re.search(r"[a-z]", template.prose, re.IGNORECASE):
             return [LintFinding(self.rule, Severity.BLOCKING, "The template has no text.")]
         try:
             grade = self.grade(template)
@@ -253,7 +258,7 @@ class Readability:
         ]
 
 
-_PLATFORM_WORDS = r"\b(instagram|facebook|tiktok|youtube|linkedin|twitter|x\.com|our website|web ?site|social media)\b"  # noqa: E501
+_PLATFORM_WORDS = r"\b(instagram|facebook|tiktok|youtube|linkedin|twitter|x\.com|our website|web ?site|social media)\b"
 
 DEFAULT_CHECKS: tuple[Check, ...] = (
     RequiredStatement(
@@ -269,8 +274,10 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
         "The release must name who may use and share the content.",
         (
             (
-                r"\b(practice|clinic|office|surgeon|doctor|dr\.?|staff|agency)\b"
+                r"\b(practice|clinic|office|surgeon|doctor|dr\.?|staff|agency|spa|cent(er|re)|"
+                r"med(ical)?|aesthetics?|surgery|dermatology|group|llc|inc|pllc)\b"
                 r"[^.]{0,60}\b(may|will|can|to)\b[^.]{0,40}\b(use|post|share|publish)",
+                r"\bauthori[sz]e\b[^.]{0,80}\bto (use|disclose|post|share|publish)\b",
             ),
         ),
         ("practice_name",),
@@ -433,6 +440,17 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
         ),
     ),
     ForbiddenClause(
+        "HIPAA-AUTH-STMT-REVOKE",
+        "a release that cannot be revoked",
+        "The patient may revoke at any time in writing (164.508(b)(5)); 'irrevocable' "
+        "contradicts the required revoke statement.",
+        (
+            r"\birrevocabl[ey]\b",
+            r"\b(cannot|can't|can ?not|may not|will not be able to)\s+(be\s+)?"
+            r"(revoked?|withdrawn|withdraw|cancel(led)?)\b",
+        ),
+    ),
+    ForbiddenClause(
         "HIPAA-AUTH-ELEMENT-EXPIRY",
         "a release that never ends",
         "A marketing release needs a real end; 'never expires' or 'perpetual' is a defect.",
@@ -441,7 +459,7 @@ DEFAULT_CHECKS: tuple[Check, ...] = (
             r"\b(never (expires?|ends?)|(does not|doesn't|will not|won't) (expire|end)|"
             r"is (perpetual|permanent|indefinite)|lasts? forever|has no (end|expiration|expiry))",
             r"\bno (expiration|expiry|end) date\b",
-            r"\bin perpetuity\b",
+            r"\b(in perpetuity|perpetual)\b",
         ),
     ),
     Readability(),

@@ -23,7 +23,9 @@ from clearpost.engine.consent.model import (
 
 __all__ = [
     "DEFAULT_TEMPLATE",
+    "MEDIA_WORDS",
     "PLACEHOLDERS",
+    "PLATFORM_WORDS",
     "TemplateError",
     "render_template",
     "scope_in_plain_words",
@@ -112,7 +114,7 @@ We will give you a copy of this form after you sign it.
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
-_PLATFORM_WORDS = {
+PLATFORM_WORDS = {
     Platform.INSTAGRAM: "Instagram",
     Platform.FACEBOOK: "Facebook",
     Platform.TIKTOK: "TikTok",
@@ -123,7 +125,7 @@ _PLATFORM_WORDS = {
     Platform.PRINT: "printed leaflets and ads",
     Platform.EMAIL: "our e-mails",
 }
-_MEDIA_WORDS = {
+MEDIA_WORDS = {
     MediaType.PHOTO: "photos",
     MediaType.VIDEO: "videos",
     MediaType.TESTIMONIAL_TEXT: "your written words",
@@ -198,8 +200,8 @@ def _body_words(regions: Sequence[BodyRegion]) -> str:
 
 def scope_in_plain_words(scope: Scope) -> list[str]:
     """One short line per scope field, for the kiosk screen the patient reads before signing."""
-    platforms = _join([_PLATFORM_WORDS[p] for p in scope.platforms]) or "Nowhere"
-    media = _join([_MEDIA_WORDS[m] for m in scope.media_types]) or "nothing"
+    platforms = _join([PLATFORM_WORDS[p] for p in scope.platforms]) or "Nowhere"
+    media = _join([MEDIA_WORDS[m] for m in scope.media_types]) or "nothing"
     name = NameShown.NONE if scope.identifiability is Identifiability.DEIDENTIFIED else scope.name
     lines = [
         platforms,
@@ -229,8 +231,8 @@ def template_values(
     comp = (scope.patient_compensation or "").strip()
     return {
         "practice_name": practice_name,
-        "platforms": _join([_PLATFORM_WORDS[p] for p in scope.platforms]) or "no channel",
-        "media_types": _join([_MEDIA_WORDS[m] for m in scope.media_types]) or "nothing",
+        "platforms": _join([PLATFORM_WORDS[p] for p in scope.platforms]) or "no channel",
+        "media_types": _join([MEDIA_WORDS[m] for m in scope.media_types]) or "nothing",
         "identifiability": _FACE_WORDS[scope.identifiability],
         "name_shown": _NAME_WORDS[name],
         "body_regions": _body_words(scope.body_regions),

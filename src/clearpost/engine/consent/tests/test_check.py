@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,6 +12,7 @@ from clearpost.engine.consent.check import (
     Result,
     age_on,
     check,
+    expiry_instant,
     is_placeholder_event,
 )
 from clearpost.engine.consent.model import MalformedInput, parse_case
@@ -654,16 +656,31 @@ def test_expires_soon_window(end_gap: str, soon: bool) -> None:
     assert ("EXPIRES_SOON" in codes(result)) is soon
 
 
-def test_unknown_practice_time_zone_is_malformed() -> None:
+@pytest.mark.parametrize("tz", ["Mars/Olympus", "", "../etc/passwd", "UTC\x00", "a" * 5000, "UTC "])
+def test_unknown_practice_time_zone_is_malformed(tz: str) -> None:
     authorization, use = parse_case(base_case())
     with pytest.raises(MalformedInput) as err:
-        check(authorization, use, practice_tz="Mars/Olympus")
+        check(authorization, use, practice_tz=tz)
     assert err.value.field_path == "practice_tz"
 
 
 def test_reason_rejects_unknown_rule_id() -> None:
     with pytest.raises(KeyError):
         Reason("EXPIRED", "NO-SUCH-RULE", "x", True)
+
+
+def test_messages_show_instants_on_the_practice_clock() -> None:
+    result = run(
+        {"authorization.revoked_at": "2026-03-20T04:30:00Z", "use.at": "2026-03-01T14:00:00Z"},
+        tz="America/New_York",
+    )
+    messages = {r.code: r.message for r in result.reasons}
+    assert "2026-03-01 09:00:00 America/New_York" in messages["USE_BEFORE_SIGNATURE"]
+    assert "2026-03-01 10:00:00 America/New_York" in messages["USE_BEFORE_SIGNATURE"]
+    assert "REVOKED" not in messages
+    later = run({"authorization.revoked_at": "2026-03-20T04:30:00Z"}, tz="America/New_York")
+    revoked = next(r.message for r in later.reasons if r.code == "REVOKED")
+    assert "2026-03-20 00:30:00 America/New_York" in revoked
 
 
 def test_result_json_matches_contract() -> None:
@@ -678,3 +695,24 @@ def test_result_json_matches_contract() -> None:
             }
         ],
     }
+
+
+@pytest.mark.parametrize(
+    "tz",
+    [
+        "America/Santiago",
+        "America/Havana",
+        "Asia/Beirut",
+        "America/New_York",
+        "Australia/Lord_Howe",
+    ],
+)
+def test_expiry_instant_is_first_instant_of_next_local_day_across_dst(tz: str) -> None:
+    # Santiago, Havana and Beirut change clocks at midnight: the next day may start at 01:00.
+    zone = ZoneInfo(tz)
+    day = date(2026, 1, 1)
+    while day < date(2028, 1, 1):
+        end = expiry_instant(day, zone)
+        assert end.astimezone(zone).date() == day + timedelta(days=1)
+        assert (end - timedelta(microseconds=1)).astimezone(zone).date() == day
+        day += timedelta(days=1)

@@ -4,7 +4,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from clearpost.engine.consent.check import check
 from clearpost.engine.consent.model import (
     BodyRegion,
     Identifiability,
@@ -64,6 +67,8 @@ MALFORMED: list[tuple[str, dict[str, Any], str, str]] = [
         "authorization.signer.signed_at",
         "no UTC offset",
     ),
+    ("hour-only offset", {"use.at": "2026-04-01T12:00:00+05"}, "use.at", "ISO 8601 timestamp"),
+    ("hour 24", {"use.at": "2026-04-01T24:00:00Z"}, "use.at", "not a real date and time"),
     ("date as timestamp", {"use.at": "2026-04-01"}, "use.at", "ISO 8601 timestamp"),
     (
         "offset out of range",
@@ -193,3 +198,34 @@ def test_empty_values_are_well_formed() -> None:
         )["authorization"]
     )
     assert authorization.elements.disclosers == ()
+
+
+def _leaf_paths(node: object, prefix: str = "") -> list[str]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _leaf_paths(v, f"{prefix}{k}.")]
+    return [prefix.rstrip(".")]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_PATHS = _leaf_paths(base_case())
+
+
+@settings(max_examples=300, deadline=None)
+@given(path=st.sampled_from(_PATHS), value=_JSON)
+def test_any_json_in_any_field_is_decided_or_malformed_never_a_crash(
+    path: str, value: object
+) -> None:
+    case = with_changes({path: value})
+    try:
+        authorization, use = parse_case(case)
+    except MalformedInput as exc:
+        assert exc.field_path.startswith(path.split(".")[0])
+        return
+    result = check(authorization, use)
+    assert result.covered is not any(r.blocking for r in result.reasons)

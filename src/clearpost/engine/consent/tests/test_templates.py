@@ -377,3 +377,80 @@ def test_template_values_cover_every_placeholder() -> None:
 def test_scope_in_plain_words(changes: dict[str, object], expected: list[str]) -> None:
     scope = parse_authorization(with_changes(changes)["authorization"]).scope
     assert scope_in_plain_words(scope) == expected
+
+
+# A practice's own, more formal wording: every statement present in other words.
+FORMAL = """# Authorization for Use of Photographs on Social Media
+
+I, the undersigned patient, authorize Bella Vista Plastic Surgery, Dr. Ann Lee and their marketing agency to use and disclose before-and-after photographs and video of my abdomen and breasts.
+
+These images may be published to the general public on Instagram, Facebook and the practice website for the purpose of marketing and patient education. My face will be cropped or masked and my name will not be used.
+
+I will not receive any payment or discount for this authorization.
+
+This authorization expires on 12/31/2027.
+
+I understand that I may revoke this authorization at any time by sending a written notice to privacy@bellavista.example. Revocation does not affect uses made before it was received.
+
+I understand that my treatment, payment, enrollment or eligibility for benefits will not be conditioned on whether I sign this authorization.
+
+I understand that information disclosed under this authorization may be redisclosed by the recipient and may no longer be protected by federal privacy law. Images posted online may never be completely removed.
+
+If signed by a personal representative, describe your authority to act for the patient: ________
+
+Patient signature: ________ Date: ________
+"""
+
+BUNDLED = """# Photo Release
+
+I grant Glow Med Spa a perpetual, irrevocable license to use my photos in any media.
+I agree not to post negative reviews about Glow Med Spa on Yelp or Google.
+
+Signature: ____ Date: ____
+"""
+
+
+def test_formal_practice_wording_is_usable_with_a_readability_warning() -> None:
+    result = lint_template(FORMAL)
+    assert result.usable, result.findings
+    assert [(f.rule, f.severity) for f in result.findings] == [
+        ("HIPAA-AUTH-PLAIN-LANGUAGE", Severity.WARNING)
+    ]
+
+
+def test_typical_spa_photo_release_is_rejected_with_reasons() -> None:
+    result = lint_template(BUNDLED)
+    assert not result.usable
+    rules = blocking_rules(result)
+    assert {"CRFA-NO-GAG", "HIPAA-AUTH-STMT-REVOKE", "HIPAA-AUTH-ELEMENT-EXPIRY"} <= rules
+    assert "HIPAA-AUTH-ELEMENT-DISCLOSER" not in rules  # "Glow Med Spa ... to use" names it
+    irrevocable = [
+        f for f in result.findings if f.message.startswith("Remove: a release that cannot")
+    ]
+    assert irrevocable and "Glow Med Spa" in irrevocable[0].excerpt
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "This release is irrevocable.",
+        "You cannot withdraw this permission.",
+        "It can not be revoked.",
+    ],
+)
+def test_irrevocable_release_is_blocked(clause: str) -> None:
+    result = lint_template(DEFAULT_TEMPLATE + "\n" + clause + "\n")
+    assert "HIPAA-AUTH-STMT-REVOKE" in blocking_rules(result)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Copies may stay online forever.",
+        "We cannot undo what we did before we got your note.",
+        "You can read reviews of our practice on Google.",
+    ],
+)
+def test_harmless_wording_is_not_forbidden(sentence: str) -> None:
+    result = lint_template(DEFAULT_TEMPLATE + "\n" + sentence + "\n")
+    assert result.usable and result.findings == []
