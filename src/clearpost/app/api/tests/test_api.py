@@ -13,7 +13,6 @@ from clearpost.app.api.tests.conftest import ApiClient
 from clearpost.app.audit.models import AuditEvent
 from clearpost.app.authorizations.models import (
     Authorization,
-    ImmutableError,
     ReleaseTemplate,
     Status,
 )
@@ -270,12 +269,6 @@ def test_prepare_errors_are_field_level_and_save_nothing(
     assert not Authorization.objects.exists()
 
 
-@pytest.mark.xfail(
-    raises=ImmutableError,
-    strict=False,
-    reason="authorizations.models.LIFECYCLE_FIELDS lists 'revoked_by' but save() compares "
-    "attnames ('revoked_by_id'), so revoke_by_staff is refused; fix belongs to web-authz",
-)
 def test_staff_revocation_takes_effect_at_once(
     practice, make_user, make_patient, make_release, api_as
 ) -> None:
