@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "clearpost.app.accounts.middleware.IdleLogoffMiddleware",
     "clearpost.app.accounts.middleware.MfaRequiredMiddleware",
     "clearpost.app.practices.middleware.PracticeMiddleware",
+    "clearpost.app.accounts.permissions.DenialAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar, cast
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.audit.actions import record
@@ -68,3 +69,44 @@ def require_roles(*roles: Role, what: str = "") -> Callable[[F], F]:
         return cast(F, login_required(wrapped))
 
     return decorate
+
+
+REQUEST_STARTED = "_clearpost_started"
+
+
+def audit_if_unrecorded(request: HttpRequest, exc: PermissionDenied) -> None:
+    """The safety net behind `deny()`: a refusal raised by code that did not audit it
+    (a tenancy guard, a library) is recorded here, once, so no denial goes unseen."""
+    from clearpost.app.audit.models import AuditEvent
+
+    user = getattr(request, "user", None)
+    actor = user if isinstance(user, User) else None
+    started = getattr(request, REQUEST_STARTED, None)
+    already = AuditEvent.objects.filter(action="permission.denied", actor=actor)
+    if started is not None:
+        already = already.filter(at__gte=started)
+    if started is not None and already.exists():
+        return
+    record(
+        "permission.denied",
+        actor=actor,
+        actor_label=None if actor is not None else "anonymous",
+        rule="SEC-ACCESS-CONTROL",
+        detail={"needed": str(exc)[:200] or "permission", "path": request.path},
+        request=request,
+    )
+
+
+class DenialAuditMiddleware:
+    """Audits any 403 a view raises that nothing audited before it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        setattr(request, REQUEST_STARTED, timezone.now())
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, PermissionDenied):
+            audit_if_unrecorded(request, exception)

@@ -20,6 +20,7 @@ from ninja.security import HttpBearer
 
 from clearpost.app.accounts.actions import user_for_token
 from clearpost.app.accounts.models import User
+from clearpost.app.accounts.permissions import audit_if_unrecorded
 from clearpost.app.audit.actions import record
 from clearpost.app.authorizations.actions import ActionError
 from clearpost.engine.consent.model import MalformedInput
@@ -135,6 +136,7 @@ def _malformed(request: HttpRequest, exc: MalformedInput) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    audit_if_unrecorded(request, exc)
     return error(request, 403, str(exc) or "Your role does not allow this.")
 
 

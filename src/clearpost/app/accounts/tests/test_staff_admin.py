@@ -270,3 +270,17 @@ def test_403_and_404_pages_disclose_nothing(practice, make_user, login, settings
     assert b"pt_doesnotexist" not in missing.content and b"Traceback" not in missing.content
     refused = client.get(reverse("staff:list"))
     assert refused.status_code == 403 and b"Not allowed" in refused.content
+
+
+def test_every_denial_is_audited_exactly_once(practice, make_user, login) -> None:
+    clinician = make_user(practice, Role.CLINICIAN)
+    assert login(clinician).get(reverse("staff:list")).status_code == 403
+    assert AuditEvent.objects.filter(action="permission.denied", actor=clinician).count() == 1
+    # A refusal raised without `deny()` (here: an account with no practice) is caught by
+    # the middleware's safety net.
+    orphan = User.objects.create_user(username="orphan", password=PASSWORD)
+    client = Client()
+    client.force_login(orphan)
+    assert client.get(reverse("staff:list")).status_code == 403
+    event = AuditEvent.objects.get(action="permission.denied", actor=orphan)
+    assert event.detail["path"] == reverse("staff:list")
