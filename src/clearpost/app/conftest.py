@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -84,3 +85,10 @@ def make_patient(db: None) -> Callable[..., Patient]:
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2's deliberate slowness is most of a test's set-up time; tests only need
+    passwords to check, not to resist cracking (production keeps Django's default)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

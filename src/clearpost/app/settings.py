@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "clearpost.app.practices",
     "clearpost.app.accounts",
     "clearpost.app.audit",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "clearpost.app.accounts.middleware.IdleLogoffMiddleware",
     "clearpost.app.accounts.middleware.MfaRequiredMiddleware",
     "clearpost.app.practices.middleware.PracticeMiddleware",
+    "clearpost.app.accounts.permissions.DenialAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

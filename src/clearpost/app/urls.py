@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from clearpost.app import views
+from clearpost.app.api.main import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,6 +9,9 @@ urlpatterns = [
     path("accounts/", include("clearpost.app.accounts.urls")),
     path("patients/", include("clearpost.app.patients.urls")),
     path("audit/", include("clearpost.app.audit.urls")),
+    path("staff/", include("clearpost.app.accounts.staff_urls")),
+    path("settings/", include("clearpost.app.accounts.settings_urls")),
     path("authorizations/", include("clearpost.app.authorizations.urls")),
+    path("api/", api.urls),
     path("", include("clearpost.app.authorizations.public_urls")),
 ]

@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from clearpost.app.accounts.actions import training_status
 from clearpost.app.accounts.models import TRAINED_ROLES, User
 
 
@@ -19,16 +21,19 @@ def home(request: HttpRequest) -> HttpResponse:
         .prefetch_related("role_grants", "training_records")
         .order_by("username")
     )
+    today = timezone.localdate()
     rows = []
     for member in staff:
         roles = sorted(g.role for g in member.role_grants.all())
-        needs_training = bool(set(roles) & TRAINED_ROLES)
+        records = list(member.training_records.all())
+        current = [r for r in records if r.completed_on <= today <= r.expires_on]
         rows.append(
             {
                 "user": member,
                 "roles": roles,
-                "needs_training": needs_training,
-                "training": member.current_training(),
+                "needs_training": bool(set(roles) & TRAINED_ROLES),
+                "training": max(current, key=lambda r: r.expires_on, default=None),
+                "status": training_status(roles, records, today),
             }
         )
     return render(request, "home.html", {"staff": rows})

@@ -5,15 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyotp
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from clearpost import crypto
 from clearpost.app.accounts.models import (
+    TRAINED_ROLES,
     ApiToken,
     LoginAttempt,
     Role,
@@ -21,7 +27,13 @@ from clearpost.app.accounts.models import (
     TrainingRecord,
     User,
 )
+from clearpost.app.accounts.permissions import check_roles, deny
 from clearpost.app.audit.actions import client_ip, record
+
+# Who administers staff: the owner and the privacy officer (SEC-ACCESS-CONTROL).
+ADMIN_ROLES = (Role.OWNER, Role.PRIVACY_OFFICER)
+# A training record this close to its expiry shows as due soon on the dashboard.
+DUE_SOON_DAYS = 30
 
 
 def is_locked_out(username: str, now: dt.datetime | None = None) -> bool:
@@ -144,11 +156,220 @@ def issue_api_token(user: User, name: str) -> str:
     """Returns the token once; only its hash is kept."""
     raw = "cp_" + secrets.token_urlsafe(32)
     with transaction.atomic():
-        ApiToken.objects.create(
+        token = ApiToken.objects.create(
             user=user, name=name, prefix=raw[:10], key_hash=hashlib.sha256(raw.encode()).hexdigest()
         )
-        record("api_token.issue", actor=user, rule="SEC-UNIQUE-USER-ID", detail={"name": name})
+        record(
+            "api_token.issue",
+            actor=user,
+            obj=token,
+            rule="SEC-UNIQUE-USER-ID",
+            detail={"name": name},
+        )
     return raw
+
+
+def revoke_api_token(actor: User, token: ApiToken, request: HttpRequest | None = None) -> None:
+    """A person revokes their own token; it stops working on the next request."""
+    if token.user_id != actor.pk:
+        raise PermissionDenied("Not your token.")
+    with transaction.atomic():
+        updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if updated:
+            record(
+                "api_token.revoke",
+                actor=actor,
+                obj=token,
+                rule="SEC-ACCESS-CONTROL",
+                request=request,
+            )
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    """`state` is one of current, due_soon, due, not_required."""
+
+    state: str
+    expires_on: dt.date | None
+
+    @property
+    def label(self) -> str:
+        return {
+            "current": f"current until {self.expires_on}",
+            "due_soon": f"due soon: expires {self.expires_on}",
+            "due": "due",
+            "not_required": "not required",
+        }[self.state]
+
+
+def training_status(
+    roles: Iterable[str], records: Iterable[TrainingRecord], today: dt.date
+) -> TrainingStatus:
+    """Computed from already-fetched records so a staff list costs no query per person."""
+    current = [r for r in records if r.completed_on <= today <= r.expires_on]
+    expires = max((r.expires_on for r in current), default=None)
+    if not set(roles) & TRAINED_ROLES:
+        return TrainingStatus("not_required", expires)
+    if expires is None:
+        return TrainingStatus("due", None)
+    if expires <= today + dt.timedelta(days=DUE_SOON_DAYS):
+        return TrainingStatus("due_soon", expires)
+    return TrainingStatus("current", expires)
+
+
+def require_trained(user: User, action: str, request: HttpRequest | None = None) -> None:
+    """Approved posters and reviewers act only with a current social-media training
+    record (HIPAA-POLICY-SOCIAL); the refusal is audited and tells them what to do."""
+    if user.training_due():
+        deny(
+            user,
+            f"current social-media training to {action}",
+            rule="HIPAA-POLICY-SOCIAL",
+            request=request,
+            message="Your social-media training is not current. Ask your privacy officer to "
+            "record your training before you " + action + ".",
+        )
+
+
+def _require_admin(actor: User, target: User | None, request: HttpRequest | None) -> None:
+    check_roles(actor, ADMIN_ROLES, request, "manage staff")
+    if target is not None and (
+        target.practice_id is None or target.practice_id != actor.practice_id
+    ):
+        raise PermissionDenied("Not a member of your practice.")
+
+
+def add_staff(
+    actor: User,
+    *,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    roles: Iterable[Role] = (),
+    request: HttpRequest | None = None,
+) -> User:
+    """A new named login in the actor's practice (SEC-UNIQUE-USER-ID: no shared logins).
+    The password must pass Django's validators; nothing is saved if anything fails."""
+    _require_admin(actor, None, request)
+    roles = list(roles)
+    if Role.OWNER in roles and not actor.has_role(Role.OWNER):
+        deny(
+            actor,
+            "owner to grant owner",
+            request=request,
+            message="Only an owner can add an owner.",
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["That username is taken."]})
+    candidate = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    validate_password(password, candidate)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            practice=actor.practice,
+        )
+        record(
+            "staff.create",
+            actor=actor,
+            obj=user,
+            rule="SEC-UNIQUE-USER-ID",
+            detail={"username": username},
+            request=request,
+        )
+        for role in roles:
+            grant_role(actor, user, role)
+    return user
+
+
+def set_roles(
+    actor: User, user: User, roles: Iterable[Role], request: HttpRequest | None = None
+) -> None:
+    """Grant and remove roles so the member holds exactly `roles`."""
+    _require_admin(actor, user, request)
+    wanted = {Role(r) for r in roles}
+    held = {Role(r) for r in user.role_grants.values_list("role", flat=True)}
+    if Role.OWNER in (wanted ^ held) and not actor.has_role(Role.OWNER):
+        deny(
+            actor,
+            "owner to change owner",
+            request=request,
+            message="Only an owner can grant or remove the owner role.",
+        )
+    if Role.OWNER in held - wanted and not _other_owner_exists(user):
+        raise ValidationError({"roles": ["The practice needs at least one active owner."]})
+    with transaction.atomic():
+        for role in wanted - held:
+            grant_role(actor, user, role)
+        for role in held - wanted:
+            RoleGrant.objects.filter(user=user, role=role).delete()
+            record(
+                "role.revoke",
+                actor=actor,
+                practice=user.practice,
+                obj=user,
+                rule="SEC-ACCESS-CONTROL",
+                detail={"role": str(role)},
+                request=request,
+            )
+    user.__dict__.pop("_role_cache", None)
+
+
+def _other_owner_exists(user: User) -> bool:
+    return (
+        RoleGrant.objects.filter(
+            role=Role.OWNER, user__practice=user.practice, user__is_active=True
+        )
+        .exclude(user=user)
+        .exists()
+    )
+
+
+def _sessions_of(user: User) -> list[str]:
+    keys = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            keys.append(session.session_key)
+    return keys
+
+
+def deactivate_staff(actor: User, user: User, request: HttpRequest | None = None) -> None:
+    """SEC-TERMINATION: the person loses access at once, their API tokens and open
+    sessions included. The account is kept (audit events point at it), never deleted."""
+    _require_admin(actor, user, request)
+    if user.pk == actor.pk:
+        raise ValidationError("You cannot deactivate your own account.")
+    if user.has_role(Role.OWNER) and not actor.has_role(Role.OWNER):
+        deny(
+            actor,
+            "owner to deactivate an owner",
+            request=request,
+            message="Only an owner can deactivate an owner.",
+        )
+    if user.has_role(Role.OWNER) and not _other_owner_exists(user):
+        raise ValidationError("The practice needs at least one active owner.")
+    with transaction.atomic():
+        now = timezone.now()
+        tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        sessions = _sessions_of(user)
+        Session.objects.filter(session_key__in=sessions).delete()
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        record(
+            "staff.deactivate",
+            actor=actor,
+            obj=user,
+            rule="SEC-TERMINATION",
+            detail={"tokens_revoked": tokens, "sessions_ended": len(sessions)},
+            request=request,
+        )
 
 
 def user_for_token(raw: str) -> User | None:
@@ -162,3 +383,20 @@ def user_for_token(raw: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def record_staff_training(
+    actor: User,
+    user: User,
+    completed_on: dt.date,
+    expires_on: dt.date,
+    course: str = "",
+    request: HttpRequest | None = None,
+) -> TrainingRecord:
+    """The web and API path for HIPAA-POLICY-SOCIAL training logs: admins only."""
+    _require_admin(actor, user, request)
+    if expires_on <= completed_on:
+        raise ValidationError({"expires_on": ["The expiry must be after the completion date."]})
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": ["The completion date cannot be in the future."]})
+    return record_training(actor, user, completed_on, expires_on, course)

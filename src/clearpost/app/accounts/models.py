@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -27,7 +28,17 @@ TRAINED_ROLES = frozenset({Role.REVIEWER, Role.CONTENT_CREATOR})
 PATIENT_ROLES = frozenset({Role.OWNER, Role.PRIVACY_OFFICER, Role.CLINICIAN, Role.CONTENT_CREATOR})
 
 
+def new_staff_id() -> str:
+    return "st_" + secrets.token_urlsafe(12)
+
+
+def new_token_id() -> str:
+    return "tk_" + secrets.token_urlsafe(12)
+
+
 class User(AbstractUser):
+    # URLs name staff by a random public ID so one practice cannot enumerate another's.
+    public_id = models.CharField(max_length=32, unique=True, default=new_staff_id, editable=False)
     practice = models.ForeignKey(
         Practice, on_delete=models.PROTECT, related_name="staff", null=True
     )
@@ -108,6 +119,7 @@ class ApiToken(models.Model):
     """Per-user API tokens. Only a SHA-256 of the token is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    public_id = models.CharField(max_length=32, unique=True, default=new_token_id, editable=False)
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)

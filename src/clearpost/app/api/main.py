@@ -1,0 +1,12 @@
+"""Routers mounted on the API; `clearpost.app.urls` mounts `api.urls` at /api/."""
+
+from __future__ import annotations
+
+from clearpost.app.api import audit, patients, releases
+from clearpost.app.api.base import api
+
+api.add_router("/patients", patients.router)
+api.add_router("/", releases.router)
+api.add_router("/audit", audit.router)
+
+__all__ = ["api"]
