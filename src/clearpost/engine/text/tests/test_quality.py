@@ -35,6 +35,7 @@ def test_corpus_files_are_built_from_their_sources() -> None:
     assert (CORPUS_DIR / "holdout.jsonl").read_text("utf-8") == render(build("holdout.txt"))
     assert (CORPUS_DIR / "holdout2.jsonl").read_text("utf-8") == render(build("holdout2.txt"))
     assert (CORPUS_DIR / "holdout3.jsonl").read_text("utf-8") == render(build("holdout3.txt"))
+    assert (CORPUS_DIR / "holdout4.jsonl").read_text("utf-8") == render(build("holdout4.txt"))
 
 
 def test_corpus_shape() -> None:
