@@ -242,6 +242,23 @@ AMBIGUOUS_NAMES = frozenset(
 # Short or stop words that appear in some name list but are never taken as a name.
 NEVER_NAMES = frozenset(
     [
+        # Terms of endearment and address: "Hi hun!", "Thanks babe" are vocatives, not names.
+        "hun",
+        "hon",
+        "hunny",
+        "babe",
+        "bae",
+        "girlie",
+        "sis",
+        "bestie",
+        "doll",
+        "mama",
+        "fam",
+        "bro",
+        "dude",
+        "mate",
+        "hubby",
+        "sweetie",
         "xoxo",
         "lol",
         "lmao",
