@@ -42,11 +42,12 @@ from clearpost.engine.text.recognizers.professionalism import (
 
 MAX_CHARS = 20_000
 
-# When two PHI spans overlap, the longer wins; on a tie, the more specific category.
+# When two PHI spans overlap, the longer wins; on a tie, the more specific category. An ID
+# needs a label ("NHS number 943 476 5919"), so it beats the phone shape of the same digits.
 _PRIORITY: dict[Category, int] = {
     Category.PHI_HANDLE: 0,
-    Category.PHI_CONTACT: 1,
-    Category.PHI_ID: 2,
+    Category.PHI_ID: 1,
+    Category.PHI_CONTACT: 2,
     Category.PHI_LOCATION: 3,
     Category.PHI_DATE: 4,
     Category.PHI_AGE: 5,
