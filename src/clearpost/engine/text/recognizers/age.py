@@ -19,7 +19,8 @@ _AGE = re.compile(
     rf"\b(?:{_OLD}|{_SPELLED})[- ]?(?:years?|yrs?|yo|y/o)(?:[- ]?old)?\b"
     rf"|\b(?:{_OLD}|{_SPELLED})[- ]years?[- ]young\b"
     rf"|\bage[sd]?\s*(?:of\s*)?{_OLD}\b"
-    rf"|\b{_OLD}(?:st|nd|rd|th)\s+(?:birthday|bday|b-day|bday)\b"
+    rf"|\b{_OLD}(?:st|nd|rd|th)\s+(?:birthday|bday|b-day)\b"
+    rf"|\bturn(?:ed|s|ing)?\s+{_OLD}\b"
     rf"|\b(?:nonagenarian|centenarian)\b",
     re.IGNORECASE,
 )
