@@ -24,7 +24,7 @@ _LABELLED = re.compile(
     r"nhs(?: number| no\.?)?|rx(?: number| no\.?| #)?|prescription(?: number| no\.?| #)|"
     r"id(?: number| no\.?| #))"
     # The value may be written in spaced or dashed groups: "XJH 882 104 557", "6019 1842 ...".
-    r"(?:\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>(?:[A-Za-z]{1,4}[-\s]?)?\d[\dA-Za-z-]*"
+    r"(?:\s+(?:is|was|to|as)\s+|\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>(?:[A-Za-z]{1,4}[-\s]?)?\d[\dA-Za-z-]*"
     r"(?:[ -]\d[\dA-Za-z-]*){0,5}(?<=\d))",
     re.IGNORECASE,
 )

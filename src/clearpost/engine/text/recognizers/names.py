@@ -315,6 +315,8 @@ _SECOND_PERSON = re.compile(r"\byou(?:r|['’]re|['’]ll|['’]ve)?\b")
 MONTH_WORDS = frozenset({"may", "june", "april", "august", "march"})
 _NUMBER_AFTER = re.compile(r"\s*\d")
 _VOCATIVE_END = re.compile(r"\s*(?:[!.?,;:)]|$|[\U0001F300-\U0001FAFF\u2600-\u27BF])")
+# "Valentine's Day", "St Patrick's Day", "Mother's Day": a holiday, not a person.
+_HOLIDAY_AFTER = re.compile(r"['’]?s\s+(?:day|eve)\b")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
 
@@ -352,7 +354,12 @@ class NameRecognizer:
                 skip_until = i + (2 if i + 2 < n and self._is_nameish(tokens[i + 2]) else 1)
                 i += 1
                 continue
-            if low in own or low in lexicon.PROCEDURE_TERMS or low in lexicon.NEVER_NAMES:
+            if (
+                low in own
+                or low in lexicon.PROCEDURE_TERMS
+                or low in lexicon.NEVER_NAMES
+                or _HOLIDAY_AFTER.match(ctx.lower, tok.end)
+            ):
                 i += 1
                 continue
             prev = tokens[i - 1] if i > 0 and self._adjacent(ctx, tokens[i - 1], tok) else None
