@@ -315,6 +315,7 @@ _SECOND_PERSON = re.compile(r"\byou(?:r|['’]re|['’]ll|['’]ve)?\b")
 MONTH_WORDS = frozenset({"may", "june", "april", "august", "march"})
 _NUMBER_AFTER = re.compile(r"\s*\d")
 _VOCATIVE_END = re.compile(r"\s*(?:[!.?,;:)]|$|[\U0001F300-\U0001FAFF\u2600-\u27BF])")
+_LIST_AFTER = re.compile(r",\s*[^\W\d_]+\s*(?:,|and\b|&)", re.IGNORECASE)
 # "Valentine's Day", "St Patrick's Day", "Mother's Day": a holiday, not a person.
 _HOLIDAY_AFTER = re.compile(r"['’]?s\s+(?:day|eve)\b")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
@@ -459,9 +460,9 @@ class NameRecognizer:
         name-word is a name too when it is capitalised or itself a name-word."""
         tok = tokens[i]
         low = tok.lower
-        names = plain | ambiguous
         if (
-            low not in names
+            low not in plain
+            and low not in ambiguous
             and low not in lexicon.last_names()
             and low in lexicon.common_words()
             and not self._capitalised(ctx, tok)
@@ -475,7 +476,7 @@ class NameRecognizer:
             if gap not in {" & ", " + ", "+", "&", " and "}:
                 continue
             other = tokens[j].lower
-            if other in plain or (other in names and gap != " and "):
+            if other in plain or (other in ambiguous and gap != " and "):
                 return True
         return False
 
@@ -584,13 +585,15 @@ class NameRecognizer:
         "and" at the start of a sentence, the pair followed by a comma or a verb of what a
         person did. "Will and grace: two things we bring" stays words."""
         plain, ambiguous = lexicon.first_names()
-        names = plain | ambiguous
+
+        def is_name_word(word: str) -> bool:
+            return word in plain or word in ambiguous
 
         def pair_at(j: int) -> bool:
             if j + 2 >= len(tokens) or not self._sentence_start(ctx, tokens[j]):
                 return False
             a, conj, b = tokens[j], tokens[j + 1], tokens[j + 2]
-            if conj.lower != "and" or a.lower not in names or b.lower not in names:
+            if conj.lower != "and" or not is_name_word(a.lower) or not is_name_word(b.lower):
                 return False
             tail = ctx.text[b.end : b.end + 1]
             nxt = tokens[j + 3] if j + 3 < len(tokens) else None
@@ -638,6 +641,6 @@ class NameRecognizer:
         if prev is None and head == "!":
             return True
         # "Faith, family and good skin" is a list, not "Faith, you look amazing".
-        if re.match(r",\s*[^\W\d_]+\s*(?:,|and\b|&)", ctx.text[tok.end :]):
+        if _LIST_AFTER.match(ctx.text, tok.end):
             return False
         return prev is None and head == "," and bool(_SECOND_PERSON.search(ctx.lower))
