@@ -27,6 +27,7 @@ from clearpost.engine.text.recognizers.age import AgeRecognizer
 from clearpost.engine.text.recognizers.confirmation import (
     ConfirmationRecognizer,
     caption_confirmation,
+    reply_confirmation,
 )
 from clearpost.engine.text.recognizers.contact import ContactRecognizer
 from clearpost.engine.text.recognizers.dates import DateRecognizer
@@ -42,16 +43,20 @@ from clearpost.engine.text.recognizers.professionalism import (
 
 MAX_CHARS = 20_000
 
-# When two PHI spans overlap, the longer wins; on a tie, the more specific category.
+# When two PHI spans overlap, the longer wins; on a tie, the more specific category. An ID
+# needs a label ("NHS number 943 476 5919"), so it beats the phone shape of the same digits.
 _PRIORITY: dict[Category, int] = {
     Category.PHI_HANDLE: 0,
-    Category.PHI_CONTACT: 1,
-    Category.PHI_ID: 2,
+    Category.PHI_ID: 1,
+    Category.PHI_CONTACT: 2,
     Category.PHI_LOCATION: 3,
     Category.PHI_DATE: 4,
     Category.PHI_AGE: 5,
     Category.PHI_NAME: 6,
 }
+
+
+_SPAMMER_OWN = frozenset({Category.PHI_CONTACT, Category.PHI_HANDLE})
 
 
 class TextInputError(ValueError):
@@ -106,7 +111,16 @@ class Analyzer:
                 raw.extend(rec.analyze(ctx))
         phi = _resolve([f for f in raw if f.category in PHI_CATEGORIES and not _own(ctx, f)])
         other = [f for f in raw if f.category not in PHI_CATEGORIES]
+        if k == "comment" and any(f.category is Category.SPAM for f in other):
+            # A spammer's own number or handle is advertising, not a patient's identifier.
+            phi = [f for f in phi if f.category not in _SPAMMER_OWN]
         findings = phi + other
+        if k in ("reply", "dm_reply") and not any(
+            f.category is Category.PATIENT_CONFIRMATION for f in other
+        ):
+            conf = reply_confirmation(ctx, phi)
+            if conf is not None:
+                findings.append(conf)
         if k == "caption":
             ident = [f for f in phi if f.category is not Category.PHI_DATE]
             if ident:

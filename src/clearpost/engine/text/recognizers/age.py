@@ -19,11 +19,33 @@ _AGE = re.compile(
     rf"\b(?:{_OLD}|{_SPELLED})[- ]?(?:years?|yrs?|yo|y/o)(?:[- ]?old)?\b"
     rf"|\b(?:{_OLD}|{_SPELLED})[- ]years?[- ]young\b"
     rf"|\bage[sd]?\s*(?:of\s*)?{_OLD}\b"
-    rf"|\b{_OLD}(?:st|nd|rd|th)\s+birthday\b"
+    rf"|\b{_OLD}(?:st|nd|rd|th)\s+(?:birthday|bday|b-day)\b"
     rf"|\bturn(?:ed|s|ing)?\s+{_OLD}\b"
     rf"|\b(?:nonagenarian|centenarian)\b",
     re.IGNORECASE,
 )
+
+
+# "At 91, she...", "I'm 92 and...", "grandpa is 97 and had...": a bare number after a
+# person's "is/at/I'm", closed by punctuation or "and", reads as an age; "at 90 units",
+# "$95" and "95%" do not. "Grandma Bea (93!!)": a number alone in brackets after a word.
+_CUED = re.compile(
+    r"(?:\b(?:at|aged|turning|turned|i['’]?m|she['’]?s|he['’]?s)|\b(?:she|he|who|grandma|"
+    r"grandpa|granny|nana|mom|mum|dad|mother|father|patient|client|husband|wife) (?:is|was))"
+    rf"\s+(?P<age>{_OLD})"
+    r"(?=\s*(?:[,.!?;)]|$|and\b|&|\+))"
+    rf"|[^\W\d_]\s\((?P<age2>{_OLD})(?=\s*!*\s*\))",
+    re.IGNORECASE,
+)
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in _AGE.finditer(text)]
+    for m in _CUED.finditer(text):
+        g = "age" if m.group("age") else "age2"
+        if not any(s <= m.start(g) < e for s, e in spans):
+            spans.append((m.start(g), m.end(g)))
+    return sorted(spans)
 
 
 class AgeRecognizer:
@@ -36,12 +58,12 @@ class AgeRecognizer:
                 rule="HIPAA-DEID-DATES-AGE",
                 category=Category.PHI_AGE,
                 severity="block",
-                start=m.start(),
-                end=m.end(),
-                text=m.group(),
+                start=start,
+                end=end,
+                text=ctx.text[start:end],
                 message="An age over 89 is a Safe Harbor identifier.",
                 suggestion='Say "90 or older" instead.',
                 recognizer=self.name,
             )
-            for m in _AGE.finditer(ctx.text)
+            for start, end in _spans(ctx.text)
         ]

@@ -27,11 +27,23 @@ _CARE = (
     r"abdominoplasty|peel|laser|microneedling|coolsculpting|kybella|morpheus8|hydrafacial|"
     r"body|journey|compression garment|garment|binder|touch[- ]?up|account(?: number)?|member id|"
     r"policy|ssn|social security number|date of birth|dob|eyes|skin|photos|hair transplant|"
-    r"transplant|"
-    r"pathology|report|scan|x-ray|mammogram|bloodwork|clearance)"
+    r"transplant|brows?|lashes|jawline|chin|cheeks|mrn|deposit|refund|referral|pharmacy|"
+    r"antibiotics?|script|post[- ]?op kit|pathology|report|scan|x-ray|mammogram|bloodwork|"
+    r"clearance)"
 )
+# "ur" and "yr" are how staff write "your" in DMs. "your bruising risk" is general advice.
 _SECOND_PERSON = re.compile(
-    rf"\byour\s+(?:[\w'’-]+\s+){{0,2}}{_CARE}\b",
+    rf"\b(?:your|ur|yr)\s+(?:[\w'’-]+\s+){{0,2}}{_CARE}\b(?!\s+(?:risk|risks|chances?|odds)\b)",
+    re.IGNORECASE,
+)
+# Care that has happened (or is booked) cannot be an invitation: "the deposit for your
+# cancelled facelift", "ask about your recovery".
+_PAST_CARE = re.compile(
+    r"\b(?:your|ur|yr)\s+(?:(?:cancelled|canceled|recent|last|previous|rescheduled|upcoming|"
+    r"\w+-week|\w+-day)\s+[\w'’-]*\s*|)(?:recovery|healing|balance|bill|chart|records?|claim|"
+    r"swelling|bruising|incisions?|stitches|sutures|drains?|biopsy|diagnosis|pathology|"
+    r"prescription|meds|medication|labs?|deposit|refund|referral|pharmacy|results)\b"
+    r"|\b(?:your|ur|yr)\s+(?:cancelled|canceled|recent|last|previous|rescheduled|upcoming)\b",
     re.IGNORECASE,
 )
 _INVITATION = re.compile(
@@ -64,7 +76,19 @@ _RELATIONSHIP = re.compile(
     r"|\b(?:refunded|charged|billed|balance)\b[^.!?]{0,30}\byour\b|\bon file\b|"
     r"\bwe have you (?:down|scheduled|booked)\b"
     r"|\bwe saw (?:you|your)\b|\bsaw you (?:on|at|for|yesterday|last)\b|\bhaving you in\b"
-    r"|\bwe(?:['’]re| are) (?:so )?sorry (?:your|that your|about your)\b",
+    r"|\bwe(?:['’]re| are) (?:so )?sorry (?:your|that your|about your)\b"
+    # Contacting, holding or sending something for a patient: "we tried calling you about",
+    # "we've sent the refund form to", "love having you as a patient".
+    r"|\b(?:tried|trying) (?:to )?(?:call|calling|reach|reaching|text|texting|e-?mail|"
+    r"e-?mailing) (?:you|u)\b|\bwe (?:called|texted|e-?mailed) (?:you|u)\b"
+    r"|\b(?:having|have) (?:you|u) as (?:a|an|our) (?:patient|client)\b"
+    r"|\bwe(?:['’]ve| have)? sent (?:you |u )?(?:your|ur|the) (?:[\w-]+ )?(?:refund|instructions|"
+    r"forms?|results|prescription|script|invoice|receipt|records|paperwork)\b"
+    r"|\bwe (?:got|received|have) (?:your|ur) (?:photos|pics|pictures|forms?|paperwork|"
+    r"deposit|payment|results|labs)\b"
+    r"|\b(?:lovely|great|nice|good|so nice|a pleasure|wonderful) (?:to )?(?:see|seeing|meet|"
+    r"meeting) (?:you|u) (?:at|in|today|yesterday|on|last|this)\b"
+    r"|\bthank (?:you|u) for being (?:with us|a (?:loyal |long-?time )?(?:patient|client))\b",
     re.IGNORECASE,
 )
 _CAPTION_CARE = re.compile(
@@ -82,7 +106,9 @@ class ConfirmationRecognizer:
         if ctx.kind == "caption":
             return []
         for m in _SECOND_PERSON.finditer(ctx.text):
-            if _INVITATION.search(ctx.text[max(0, m.start() - 25) : m.start()]):
+            if _INVITATION.search(
+                ctx.text[max(0, m.start() - 25) : m.start()]
+            ) and not _PAST_CARE.match(ctx.text, m.start()):
                 continue
             return [self._finding(ctx, m.start(), m.end())]
         m2 = _RELATIONSHIP.search(ctx.text)
@@ -127,5 +153,48 @@ def caption_confirmation(ctx: TextContext, identifier_text: str) -> Finding | No
             "valid authorization that covers the name or handle."
         ),
         suggestion="Remove the name or tag, or attach the patient's authorization.",
+        recognizer="confirmation",
+    )
+
+
+# Identifiers only a practice holding a record would write to someone: their record,
+# insurance or account number, their home address, a date next to their care. A phone or
+# e-mail alone is not: "send the photos to <staff address>" is about the practice.
+_HELD = frozenset(
+    {
+        Category.PHI_ID,
+        Category.PHI_LOCATION,
+        Category.PHI_DATE,
+        Category.PHI_AGE,
+    }
+)
+
+
+def reply_confirmation(ctx: TextContext, phi: list[Finding]) -> Finding | None:
+    """In a reply or DM, a record number, address, age or date of the person, written
+    next to care, shows the practice holds their record: that confirms the relationship
+    even without "your surgery" phrasing ("Policy # UHC-77... is on file, pre-auth went
+    through")."""
+    held = [f for f in phi if f.category in _HELD]
+    if not held:
+        return None
+    if not any(f.category is Category.PHI_ID for f in held) and not (
+        _CAPTION_CARE.search(ctx.text)
+        or any(t.lower in lexicon.PROCEDURE_TERMS for t in ctx.tokens)
+    ):
+        return None
+    first = held[0]
+    return Finding(
+        rule="HIPAA-REVIEW-NO-CONFIRM",
+        category=Category.PATIENT_CONFIRMATION,
+        severity="block",
+        start=first.start,
+        end=first.end,
+        text=first.text,
+        message=(
+            "Writing the person's record number, address, age or visit date next to "
+            "their care confirms they are a patient."
+        ),
+        suggestion="Use the generic reply that neither confirms nor denies a relationship.",
         recognizer="confirmation",
     )

@@ -23,6 +23,25 @@ _MONTH_FULL = (
 )
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_ORD = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)"
+_NOT_COUNTED = (
+    r"(?!\s*(?:[a-z]+\s+)?(?:round|time|session|treatment|syringe|vial|unit|visit|floor|place|"
+    r"attempt|try|day|week|month|year|one|grade|cycle|dose|layer)s?\b)"
+)
+_HOLIDAY = (
+    r"(?:valentine['’]?s day|christmas(?: eve| day)?|new year['’]?s(?: eve| day)?|"
+    r"thanksgiving|halloween|easter(?: sunday)?|mother['’]?s day|father['’]?s day|"
+    r"memorial day|labor day|independence day|(?:the )?4th of july|bonfire night|boxing day)\b"
+)
+# "this Monday" / "next Friday" are dates of a visit only when care is in the sentence
+# ("surgery is this Monday"); "need some hope this Monday" is not.
+_UPCOMING = re.compile(rf"\b(?:this|next|this coming)\s+{_WEEKDAY}(?:['’]s)?\b", re.IGNORECASE)
+_CARE_NEAR = re.compile(
+    r"\b(?:your|ur|her|his|my|she|he|surgery|procedure|appt|appointment|consult|consultation|"
+    r"follow[- ]?up|post[- ]?op|rhinoplasty|facelift|tummy tuck|lipo|liposuction|bbl|"
+    r"augmentation|blepharoplasty|came in|coming in)\b",
+    re.IGNORECASE,
+)
 _DATE = re.compile(
     "|".join(
         [
@@ -31,7 +50,15 @@ _DATE = re.compile(
             r"\b(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:[12]\d|3[01]|0[1-9])\b",
             r"(?<![\d/])(?:0?[1-9]|1[0-2])[/.](?:[12]\d|3[01]|0?[1-9])(?:[/.](?:19|"
             r"20)?\d\d)?(?![\d/])",
-            rf"\b(?:last|this past|on|this|next|this coming)\s+{_WEEKDAY}(?:['’]s)?\b",
+            rf"\b(?:last|this past|on)\s+{_WEEKDAY}(?:['’]s)?\b",
+            # Day-first with a year ("14/03/2025"): unambiguous once the day is over 12.
+            r"(?<![\d/])(?:1[3-9]|2\d|3[01])[/.](?:0?[1-9]|1[0-2])[/.](?:19|20)?\d\d(?![\d/])",
+            # "Monday the 14th", "moved to the 9th", "on the 3rd for her consult"; not
+            # "the 3rd round" or "the 2nd time".
+            rf"\b{_WEEKDAY}\s+(?:the\s+)?{_ORD}\b",
+            rf"\b(?:on|by|to|until|till|since|before|after)\s+the\s+{_ORD}\b{_NOT_COUNTED}",
+            # Holidays are date elements too: "by Valentine's Day she had her new nose".
+            rf"\b(?:on|by|before|after|since|over)\s+(?:the\s+)?{_HOLIDAY}",
             rf"\b(?:in|since|last|this past|early|late|mid-?)\s+{_MONTH_FULL}\b",
             r"\byesterday\b",
         ]
@@ -42,7 +69,7 @@ _PROMO = re.compile(
     r"\b(?:book(?:ing)?|special|specials|sale|offer|event|open house|join us|rsvp|hours|"
     r"closed|open|ends?|until|through|thru|deadline|webinar|holiday|launch|register|sign up|"
     r"promo|deal|giveaway|contest|enter|spots?|availability|available|schedule|"
-    r"doors|class|seminar|starting|starts|begins?|live q&a|q&a)\b",
+    r"doors|class|seminar|starting|starts|begins?|live q&a|q&a|openings?|slots?)\b",
     re.IGNORECASE,
 )
 _NOT_DATE = re.compile(r"^(?:24/7|1/2)$")
@@ -54,7 +81,15 @@ class DateRecognizer:
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         findings: list[Finding] = []
-        for m in _DATE.finditer(ctx.text):
+        matches = list(_DATE.finditer(ctx.text))
+        for u in _UPCOMING.finditer(ctx.text):
+            if _CARE_NEAR.search(self._sentence(ctx.text, u.start(), u.end())):
+                matches.append(u)
+        taken: list[tuple[int, int]] = []
+        for m in sorted(matches, key=lambda x: (x.start(), -x.end())):
+            if any(s <= m.start() < e for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
             value = m.group()
             if _NOT_DATE.match(value) or re.search(
                 r"\s*(?:off|%)", ctx.text[m.end() : m.end() + 5]

@@ -21,9 +21,11 @@ _LABELLED = re.compile(
     r"subscriber(?: id| number)|group(?: number| no\.?| #)|claim(?: number| no\.?| #)?|"
     r"invoice(?: number| no\.?| #)?|ssn|social security(?: number)?|license(?: number| no\.?| #)|"
     r"licence(?: number| no\.?| #)|plate(?: number)?|serial(?: number| no\.?| #)?|"
-    r"nhs(?: number| no\.?)?|id(?: number| no\.?| #))"
-    r"(?:\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>[A-Za-z]{0,4}[-\s]?\d[\dA-Za-z-]{3,}\d|"
-    r"\d{3}\s\d{3}\s\d{4})",
+    r"nhs(?: number| no\.?)?|rx(?: number| no\.?| #)?|prescription(?: number| no\.?| #)|"
+    r"id(?: number| no\.?| #))"
+    # The value may be written in spaced or dashed groups: "XJH 882 104 557", "6019 1842 ...".
+    r"(?:\s+(?:is|was|to|as)\s+|\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>(?:[A-Za-z]{1,4}[-\s]?)?\d[\dA-Za-z-]*"
+    r"(?:[ -]\d[\dA-Za-z-]*){0,5}(?<=\d))",
     re.IGNORECASE,
 )
 _MEMBER_CODE = re.compile(r"\b[A-Za-z]{2,3}\d{7,12}\b")
@@ -45,7 +47,8 @@ class IdRecognizer:
         for m in _SSN.finditer(ctx.text):
             spans.append((m.start(), m.end()))
         for m in _LABELLED.finditer(ctx.text):
-            spans.append((m.start("value"), m.end("value")))
+            if sum(ch.isdigit() for ch in m.group("value")) >= 4:
+                spans.append((m.start("value"), m.end("value")))
         for m in _MEMBER_CODE.finditer(ctx.text):
             spans.append((m.start(), m.end()))
         for m in _CARD_TAIL.finditer(ctx.text):

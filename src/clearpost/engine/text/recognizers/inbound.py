@@ -23,16 +23,18 @@ _SYMPTOM = (
     r"infect\w*|rash|tight|nause\w*|dizz\w*|headache|seroma|hematoma|capsular|migrat\w*|"
     r"dissolv\w*|hyaluronidase|compression|garment|shower|exercise|workout|work out|working out|"
     r"flight|fly|travel|swim|drink|alcohol|watery|tearing|dry|crust\w*|scab\w*|peel\w*|flak\w*|"
-    r"ibuprofen|advil|tylenol|arnica|antibiotics?|medication|meds|sleep on|lie on|sleep)"
+    r"ibuprofen|advil|tylenol|arnica|antibiotics?|medication|meds|sleep on|lie on|sleep|"
+    r"breastfeeding|breast feeding|nursing|pregnant|pregnancy|blood thinners?|facial|sit|"
+    r"sitting|drive|driving|bend|lift(?:ing)?)"
 )
 _QUESTION = re.compile(
     rf"\b(?:is (?:it|this) (?:normal|ok|okay|safe|bad)|is (?:\w+ ){{1,3}}(?:normal|expected|ok|"
-    rf"okay)|should i|can i|when can i|how long|"
+    rf"okay)|should i|can i|can (?:you|u) (?:get|have|do)|when can i|how long|"
     r"do i need|is there something wrong|what do i do|what should i|will (?:it|the|my)|"
     r"does (?:this|that) mean|am i|why is my|why does my|how do i|is my|are my|"
     r"anyone else|has anyone|could this be|what (?:can|could) (?:i|it)|help)\b"
     rf"[^.!]{{0,80}}(?:{_SYMPTOM}|post[- ]?op|after (?:my |a |an |the |"
-    rf"your )?(?:\w+ )?(?:surgery|procedure|filler|botox|lipo|"
+    rf"your )?(?:[\w-]+ ){{0,2}}(?:surgery|procedure|filler|botox|lipo|"
     r"augmentation|tummy tuck|bbl|rhinoplasty|facelift|implant|treatment|lift|reduction|"
     r"injections?)|"
     r"day \d+|week \d+|\d+ (?:days?|weeks?) (?:out|post|after))",
@@ -62,7 +64,15 @@ _SELF = re.compile(
     r"love my (?:new|results|lips|nose)|(?:my|me) (?:before and after|b&a)|"
     r"\d+ (?:days?|weeks?|months?) post[- ]?op|my (?:incision|drain|stitches|implants?|sutures|"
     r"surgeon|results)\b|"
-    r"\bhad (?:her|his|my) [\w ]{1,20} done\b|\bgot (?:her|his|my) [\w ]{1,20} done\b)",
+    r"\bhad (?:her|his|my) [\w ]{1,20} done\b|\bgot (?:her|his|my) [\w ]{1,20} done\b|"
+    # "got my first filler here", "my filler migrated", "my lips ... after filler", "goes
+    # to you guys too". A complaint ("they botched my lips") stays a negative review.
+    r"\b(?:got|had) my\b[^.!?]{0,40}\b(?:here|with you(?: guys)?)\b|"
+    r"\bmy (?:filler|fillers|botox|implants?|lip filler) (?:migrated|moved|is|are|has|have|"
+    r"looks?|feels?|went|lasted|dissolved|still)\b|"
+    r"\bmy (?:lips|nose|face|chin|cheeks|eyes|eyelids|breasts|boobs|tummy|stomach|butt|jaw)\b"
+    r"[^.!?]{0,60}\b(?:after|since|post)\b|"
+    r"\b(?:go|goes|went|come|comes) (?:to you|here)(?: guys)?,? too\b)",
     _I,
 )
 _NEGATIVE = re.compile(
@@ -72,7 +82,9 @@ _NEGATIVE = re.compile(
     r"rip[- ]?off|(?:1|one)[- ]star|disaster|nightmare|disgusting|incompetent|butcher(?:ed)?|"
     r"avoid (?:this|them|at all costs)|stay away|do not go|don['’]t go|refund|disappointed|"
     r"regret|deformed|disfigured|left me with|messed up|mess up|screwed up|ignored my|"
-    r"no one called|nobody calls?)\b",
+    r"no one called|nobody calls?|(?:nobody|no one) (?:will |ever |even )?(?:call|calls|called|"
+    r"gets?|got|answers?) (?:me )?back|(?:is|what) a joke|shocking|appalling|dreadful|"
+    r"(?:poor|bad|awful) (?:customer )?service|waiting (?:\w+ ){0,2}(?:days|weeks|months) for)\b",
     _I,
 )
 _SPAM = re.compile(
@@ -86,7 +98,8 @@ _SPAM = re.compile(
     r"my) link\b|"
     r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"
     r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|"
-    r"\bdm me\W*$",
+    r"\bdm me\W*$|\b(?:message|msg|inbox|pm) me\b|\bfast (?:\w+ )?(?:delivery|shipping)\b|"
+    r"\bwholesale\b|\bcheap\b[^.!?]{0,30}\b(?:kits?|products?|pens?|vials?)\b",
     _I,
 )
 

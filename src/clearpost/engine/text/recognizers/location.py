@@ -44,7 +44,8 @@ _VENUE_WORDS = (
     r"church|hospital|resort|country club|golf club|inn|ballroom|estate|vineyard|winery|"
     r"gym|crossfit|studio|salon|cafe|café|restaurant|bank|corp|inc|llc|law firm|station|airport|"
     r"stadium|arena|mall|chapel|cathedral|synagogue|mosque|temple|ranch|plantation|manor|"
-    r"lodge|pavilion|gardens|club|bakery|boutique)"
+    r"lodge|pavilion|gardens|club|bakery|boutique|center|centre|medical center|lake|park|beach|"
+    r"coffee|market|pub|brewery|factory|warehouse|agency|firm|foods)"
 )
 _VENUE = re.compile(
     rf"\b(?:at|from|of)\s+(?:the\s+)?(?P<v>(?:(?!our\b|your\b|my\b|a\b|"
@@ -58,12 +59,60 @@ _EMPLOYER = re.compile(
     r"the\b)[\w'’&.-]+)(?:\s+(?!and\b|but\b|so\b|who\b|to\b|in\b|as\b)[\w'’&.-]+){0,2})",
     re.IGNORECASE,
 )
+_APT_ADDRESS = re.compile(
+    r"\b\d{1,6}\s+(?:[A-Za-z'’]+\s+){1,3}(?:apt|apartment|unit|flat)\.?\s*#?\s*\w+",
+    re.IGNORECASE,
+)
+# A person's workplace or haunt named after a role word: "the lady from Whole Foods on
+# Lamar", "my coworker from Seton", "on her lunch from Selfridges". Case-sensitive: the
+# place is the run of capitalised words after the cue.
+_PERSON_CUE = (
+    r"(?:lady|guy|girl|woman|man|coworker|co-worker|colleague|boss|barista|cashier|bartender|"
+    r"server|waitress|waiter|receptionist|trainer|teacher|manager|lunch|break|shift)"
+)
+_CAPS = r"[A-Z][\w'’&.-]*(?:\s+(?:of\s+)?[A-Z][\w'’&.-]*){0,3}"
+_ROLE_PLACE = re.compile(
+    rf"\b(?i:{_PERSON_CUE})\s+(?i:from|at)\s+(?:the\s+)?(?P<v>{_CAPS}"
+    rf"(?:\s+(?:on|in)\s+{_CAPS})?)"
+)
+# A capitalised employer or school written before a role noun: "our Dell engineer patient",
+# "a UT Austin sorority girl".
+_PLACE_ROLE = re.compile(
+    rf"(?<=[a-z,] )(?P<v>{_CAPS})\s+(?i:engineer|sorority|fraternity|student|employee|alum|"
+    r"grad|cheerleader|athlete|staffer|intern|executive|exec|barista|teacher)\b"
+)
+_NOT_PLACE = frozenset(
+    {
+        "er",
+        "icu",
+        "or",
+        "nicu",
+        "rn",
+        "np",
+        "pa",
+        "dr",
+        "nurse",
+        "the",
+        "our",
+        "instagram",
+        "insta",
+        "ig",
+        "tiktok",
+        "facebook",
+        "youtube",
+        "snapchat",
+        "google",
+        "yelp",
+        "reddit",
+    }
+)
 _CITY_CUE = re.compile(
     r"(?:\bfrom|\blives in|\bliving in|\bresident of|\bnative of|\bhometown(?: of)?|\bhome in|"
     r"\bgrew up in|\bmoved to|\ball the way from|\bback home in|\bvisiting from|\blocal to|"
     r"\bhere in|\bin)\s+$",
     re.IGNORECASE,
 )
+_ANY_CITY_CUE = re.compile(_CITY_CUE.pattern.replace(r"\s+$", r"\s+"), re.IGNORECASE)
 _PRACTICE_CUE = re.compile(
     r"\b(?:our|office|offices|clinic|located|serving|based|visit us|locations?|practice|"
     r"proudly|open in|now open|welcome to|come see us)\b",
@@ -84,6 +133,20 @@ class LocationRecognizer:
             if self._own(ctx, m.group()):
                 continue
             spans.append((m.start(), m.end(), "A street address"))
+        for m in _APT_ADDRESS.finditer(ctx.text):
+            if not self._own(ctx, m.group()):
+                spans.append((m.start(), m.end(), "A street address"))
+        for pattern in (_ROLE_PLACE, _PLACE_ROLE):
+            for m in pattern.finditer(ctx.text):
+                value = m.group("v")
+                words = value.lower().split()
+                if (
+                    words[0] in _NOT_PLACE
+                    or value.lower() in ctx.profile.own_phrases
+                    or any(w in lexicon.PROCEDURE_TERMS for w in words)
+                ):
+                    continue
+                spans.append((m.start("v"), m.end("v"), "A workplace, school or venue"))
         for m in _NAMED_STREET.finditer(ctx.text):
             if not self._own(ctx, m.group("s")):
                 spans.append((m.start("s"), m.end("s"), "A street"))
@@ -106,6 +169,7 @@ class LocationRecognizer:
                 continue
             spans.append((m.start("e"), m.start("e") + len(value), "An employer"))
         spans.extend(self._cities(ctx))
+        spans.extend(self._word_cities(ctx))
         findings: list[Finding] = []
         taken: list[tuple[int, int]] = []
         for start, end, what in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
@@ -137,7 +201,22 @@ class LocationRecognizer:
         clause = re.split(r"[.!?\n]", ctx.text[max(0, start - 40) : start])[-1]
         return bool(_PRACTICE_CUE.search(clause))
 
+    def _word_cities(self, ctx: TextContext) -> list[tuple[int, int, str]]:
+        if ctx.text.isupper() or ctx.text.islower() or not _ANY_CITY_CUE.search(ctx.text):
+            return []
+        towns = lexicon.word_cities()
+        return [
+            (tok.start, tok.end, "A town or city")
+            for tok in ctx.tokens
+            if tok.lower in towns
+            and tok.text[:1].isupper()
+            and _CITY_CUE.search(ctx.text[max(0, tok.start - 30) : tok.start])
+            and not self._practice_clause(ctx, tok.start)
+        ]
+
     def _cities(self, ctx: TextContext) -> list[tuple[int, int, str]]:
+        if not _ANY_CITY_CUE.search(ctx.text):
+            return []  # no cue, no town: skip loading GeoNames (the slowest list) at all
         index = lexicon.cities()
         out: list[tuple[int, int, str]] = []
         tokens = ctx.tokens

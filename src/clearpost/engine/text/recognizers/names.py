@@ -11,6 +11,7 @@ patient names.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from clearpost.engine.text import lexicon
 from clearpost.engine.text.context import TextContext, Token
@@ -24,6 +25,53 @@ TITLES_CLINICIAN = frozenset(
     {"dr", "doctor", "dra", "prof", "professor", "nurse", "np", "pa", "rn", "injector"}
 )
 TITLES_PERSON = frozenset({"mr", "mrs", "ms", "miss", "mx", "mister", "madam"})
+# Kinship words used like titles: "Grandma Bea", "Auntie Jo", "my sister Dani".
+KIN_TITLES = frozenset(
+    {
+        "grandma",
+        "grandpa",
+        "granny",
+        "nana",
+        "nanna",
+        "auntie",
+        "aunt",
+        "uncle",
+        "cousin",
+        "sister",
+        "brother",
+        "husband",
+        "wife",
+        "daughter",
+        "son",
+        "niece",
+        "nephew",
+        "mom",
+        "mum",
+        "dad",
+        "twins",
+    }
+)
+# Person nouns placed before a name in apposition: "Retired firefighter Ray", "Marathoner
+# Priyanka". Titles of clinicians are handled separately.
+ROLE_BEFORE = frozenset(
+    {
+        "firefighter",
+        "teacher",
+        "marathoner",
+        "runner",
+        "veteran",
+        "officer",
+        "coach",
+        "barista",
+        "bride",
+        "groom",
+        "mommy",
+        "momma",
+        "student",
+    }
+)
+# Words that introduce a name outright: "Guadalupe aka Lupe".
+NAMING_WORDS = frozenset({"aka", "named", "nicknamed", "called"})
 # Words right before a word that make it a name: "thank you, Grace", "meet Hope".
 STRONG_BEFORE = frozenset(
     {
@@ -44,6 +92,11 @@ STRONG_BEFORE = frozenset(
         "bride",
         "shoutout",
         "miss",
+        "aka",
+        "omg",
+        "aww",
+        "awww",
+        "yay",
     }
 )
 # Words right after a word that make it a name: "Hope looks", "Grace's".
@@ -154,6 +207,15 @@ WEAK_BEFORE = frozenset(
 STRONG_BEFORE_PHRASES = frozenset(
     {
         "thank you",
+        "thank u",
+        "thank you to",
+        "thank u to",
+        "our girl",
+        "our guy",
+        "ur girl",
+        "our fave",
+        "our favorite",
+        "our favourite",
         "proud of",
         "shoutout to",
         "shout out to",
@@ -245,14 +307,23 @@ NOT_PERSON_NEXT = frozenset(
     }
 )
 _VOCATIVE_CUE = re.compile(
-    r"(?:thank you|thanks|thx|congrats|congratulations|welcome|dear|hi|hey|hello|meet|"
+    r"(?:thank you|thank u|thanks|thx|congrats|congratulations|welcome(?: back)?|dear|hi|hey|"
+    r"hello|meet|omg|aww+|"
     r"love you|miss you|proud of|shout ?out to|go|yay)[ ,]+$"
 )
 _SECOND_PERSON = re.compile(r"\byou(?:r|['’]re|['’]ll|['’]ve)?\b")
 MONTH_WORDS = frozenset({"may", "june", "april", "august", "march"})
 _NUMBER_AFTER = re.compile(r"\s*\d")
 _VOCATIVE_END = re.compile(r"\s*(?:[!.?,;:)]|$|[\U0001F300-\U0001FAFF\u2600-\u27BF])")
+_LIST_AFTER = re.compile(r",\s*[^\W\d_]+\s*(?:,|and\b|&)", re.IGNORECASE)
+# "Valentine's Day", "St Patrick's Day", "Mother's Day": a holiday, not a person.
+_HOLIDAY_AFTER = re.compile(r"['’]?s\s+(?:day|eve)\b")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
+
+
+def _fold(word: str) -> str:
+    """ "siobhán" -> "siobhan": the name lists spell many names without accents."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 class NameRecognizer:
@@ -277,23 +348,49 @@ class NameRecognizer:
                 i += 1
                 continue
             low = tok.lower
+            if low not in plain and low not in ambiguous:
+                low = _fold(low)
             if low in TITLES_CLINICIAN and self._title_follows(ctx, tok, i):
                 # "Dr. Ana Rivera": the clinician's names are not a patient's.
                 skip_until = i + (2 if i + 2 < n and self._is_nameish(tokens[i + 2]) else 1)
                 i += 1
                 continue
-            if low in own or low in lexicon.PROCEDURE_TERMS or low in lexicon.NEVER_NAMES:
+            if (
+                low in own
+                or low in lexicon.PROCEDURE_TERMS
+                or low in lexicon.NEVER_NAMES
+                or _HOLIDAY_AFTER.match(ctx.lower, tok.end)
+            ):
                 i += 1
                 continue
             prev = tokens[i - 1] if i > 0 and self._adjacent(ctx, tokens[i - 1], tok) else None
             is_name = False
-            if prev is not None and prev.lower in TITLES_PERSON and low not in common:
-                is_name = True
+            if prev is not None and prev.lower in TITLES_PERSON:
+                is_name = low not in common or low in surnames or low in plain or low in ambiguous
+            elif (
+                prev is not None
+                and prev.lower in NAMING_WORDS
+                and low not in lexicon.PROCEDURE_TERMS
+            ):
+                is_name = low in plain or low in ambiguous or not lexicon.is_word(low)
+            elif prev is not None and (prev.lower in KIN_TITLES or prev.lower in ROLE_BEFORE):
+                is_name = (
+                    low in plain
+                    or (low not in common and not lexicon.is_word(low) and len(low) > 2)
+                    or (
+                        low in ambiguous
+                        and (self._capitalised(ctx, tok) or self._context_says_name(ctx, tokens, i))
+                    )
+                )
             elif low in plain:
-                is_name = not self._month_date(ctx, tok) and not self._thing_follows(ctx, i)
+                is_name = (
+                    not self._month_date(ctx, tok)
+                    and not self._thing_follows(ctx, i)
+                    and not (prev is not None and prev.lower == "the")
+                )
             elif low in ambiguous:
                 is_name = self._context_says_name(ctx, tokens, i)
-            elif (
+            elif self._joined_to_name(ctx, tokens, i, plain, ambiguous) or (
                 low not in common
                 and len(low) > 2
                 and not lexicon.is_word(low)
@@ -340,6 +437,48 @@ class NameRecognizer:
             )
             i = end_idx + 1
         return findings
+
+    @staticmethod
+    def _capitalised(ctx: TextContext, tok: Token) -> bool:
+        """Capitalised in a text that uses case (not all lower- or upper-case)."""
+        return (
+            tok.text[:1].isupper()
+            and not tok.text.isupper()
+            and not ctx.text.isupper()
+            and not ctx.text.islower()
+        )
+
+    def _joined_to_name(
+        self,
+        ctx: TextContext,
+        tokens: list[Token],
+        i: int,
+        plain: frozenset[str],
+        ambiguous: frozenset[str],
+    ) -> bool:
+        """ "Hailey & Harper", "Autumn + Brandy": a word joined by "&", "+" or "and" to a
+        name-word is a name too when it is capitalised or itself a name-word."""
+        tok = tokens[i]
+        low = tok.lower
+        if (
+            low not in plain
+            and low not in ambiguous
+            and low not in lexicon.last_names()
+            and low in lexicon.common_words()
+            and not self._capitalised(ctx, tok)
+        ):
+            return False
+        for j in (i - 1, i + 1):
+            if j < 0 or j >= len(tokens):
+                continue
+            left, right = tokens[min(i, j)], tokens[max(i, j)]
+            gap = ctx.lower[left.end : right.start]
+            if gap not in {" & ", " + ", "+", "&", " and "}:
+                continue
+            other = tokens[j].lower
+            if other in plain or (other in ambiguous and gap != " and "):
+                return True
+        return False
 
     @staticmethod
     def _thing_follows(ctx: TextContext, i: int) -> bool:
@@ -399,13 +538,25 @@ class NameRecognizer:
             and re.match(r"\s*!+\s*$", ctx.text[tok.end :])
         ):
             return True
+        prev = tokens[i - 1] if i > 0 else None
+        if prev is not None and ctx.text[prev.end : tok.start].strip() in {"", ","}:
+            cued = self._phrase_before(ctx, tokens, i) or prev.lower in ROLE_BEFORE
+            nxt0 = tokens[i + 1] if i + 1 < len(tokens) else None
+            if cued and (
+                self._capitalised(ctx, tok)
+                or _VOCATIVE_END.match(ctx.text, tok.end)
+                or (nxt0 is not None and nxt0.lower in STRONG_AFTER)
+            ):
+                return True
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        return (
-            self._sentence_start(ctx, tok)
-            and nxt is not None
-            and ctx.text[tok.end : nxt.start] == " "
-            and nxt.lower in STRONG_AFTER
+        if nxt is None or ctx.text[tok.end : nxt.start] != " ":
+            return False
+        after = tokens[i + 2] if i + 2 < len(tokens) else None
+        acts = nxt.lower in STRONG_AFTER or (
+            nxt.lower in LINKING and after is not None and after.lower in AFTER_LINKING
         )
+        # "Dmitri wanted...", or mid-sentence when written with a capital: "... Priyanka is back"
+        return acts and (self._sentence_start(ctx, tok) or self._capitalised(ctx, tok))
 
     @staticmethod
     def _sentence_start(ctx: TextContext, tok: Token) -> bool:
@@ -434,13 +585,15 @@ class NameRecognizer:
         "and" at the start of a sentence, the pair followed by a comma or a verb of what a
         person did. "Will and grace: two things we bring" stays words."""
         plain, ambiguous = lexicon.first_names()
-        names = plain | ambiguous
+
+        def is_name_word(word: str) -> bool:
+            return word in plain or word in ambiguous
 
         def pair_at(j: int) -> bool:
             if j + 2 >= len(tokens) or not self._sentence_start(ctx, tokens[j]):
                 return False
             a, conj, b = tokens[j], tokens[j + 1], tokens[j + 2]
-            if conj.lower != "and" or a.lower not in names or b.lower not in names:
+            if conj.lower != "and" or not is_name_word(a.lower) or not is_name_word(b.lower):
                 return False
             tail = ctx.text[b.end : b.end + 1]
             nxt = tokens[j + 3] if j + 3 < len(tokens) else None
@@ -475,10 +628,19 @@ class NameRecognizer:
                 return True
             if nxt.lower == "from" and after is not None and after.lower not in WEAK_BEFORE:
                 return True
+        if re.match(r"\s*\(\s*from\b|\s+is that (?:you|u)\b", ctx.lower[tok.end :]):
+            return True
+        if self._joined_to_name(ctx, tokens, i, *lexicon.first_names()):
+            return True
+        if prev is not None and (prev.lower in KIN_TITLES or prev.lower in ROLE_BEFORE):
+            return self._capitalised(ctx, tok)
         # A vocative: ", Grace!" or "Grace, ..." opening a message addressed to someone.
         if gap_before.rstrip().endswith(",") and _VOCATIVE_END.match(ctx.text, tok.end):
             return True
         head = ctx.text[tok.end : tok.end + 1]
         if prev is None and head == "!":
             return True
+        # "Faith, family and good skin" is a list, not "Faith, you look amazing".
+        if _LIST_AFTER.match(ctx.text, tok.end):
+            return False
         return prev is None and head == "," and bool(_SECOND_PERSON.search(ctx.lower))

@@ -34,7 +34,12 @@ _ADVICE = re.compile(
     r"|\b(?:that['’]?s|it['’]?s|this is|sounds) (?:totally |completely |perfectly |"
     r"very )?(?:normal|fine|expected|nothing to worry about|common)\b"
     r"|\bsounds like (?:an? )?(?:infection|seroma|hematoma|capsular contracture|necrosis|"
-    r"allergic reaction|vascular occlusion)\b"
+    r"allergic reaction|vascular occlusion|cold sore|herpes|a flare)\b"
+    # Care instructions written to one person: "sleep on your back the first night",
+    # "wait 2 weeks between filler and a facial", "hold off on lip filler until it heals".
+    r"|\bsleep (?:on your|upright|elevated)\b|\bwait \d+ (?:hours?|days?|weeks?) (?:between|"
+    r"before|after)\b|\bhold off on\b[^.!?]{0,40}\b(?:filler|botox|treatment|exercise|"
+    r"workouts?|the gym|makeup|facials?)\b"
     r"|\bdon['’]?t worry\b[^.!?]{0,40}\b(?:swelling|bruising|pain|lump|redness|normal|heal|"
     r"settle)\b"
     r"|\b(?:swelling|bruising|lumps?|redness|numbness|pain)\b[^.!?]{0,30}\b(?:will|"
@@ -47,9 +52,10 @@ _SEXUALISING = re.compile(
     r"jiggle|cleavage for days)\b",
     _I,
 )
-_EMOJI_SEXUAL = re.compile(
-    "[\U0001f351\U0001f346\U0001f4a6\U0001f445\U0001f48b\U0001f525\U0001f608\U0001f924\U0001f60d\U0001f92d]"
-)
+# Only emoji that read as sexual (peach, aubergine, droplets, tongue, devil, drooling).
+# Heart-eyes, fire, the kiss mark on a lip post and the giggle are how staff and patients
+# everywhere say "great result"; flagging them alarmed on most real captions.
+_EMOJI_SEXUAL = re.compile("[\U0001f351\U0001f346\U0001f4a6\U0001f445\U0001f608\U0001f924]")
 _CLINICAL = re.compile(
     r"\b(?:surgery|post[- ]?op|procedure|incision|augmentation|implants?|lipo|liposuction|bbl|"
     r"tummy tuck|abdominoplasty|rhinoplasty|breast|butt|gluteal|labiaplasty|patient|drain|"

@@ -35,6 +35,7 @@ def test_corpus_files_are_built_from_their_sources() -> None:
     assert (CORPUS_DIR / "holdout.jsonl").read_text("utf-8") == render(build("holdout.txt"))
     assert (CORPUS_DIR / "holdout2.jsonl").read_text("utf-8") == render(build("holdout2.txt"))
     assert (CORPUS_DIR / "holdout3.jsonl").read_text("utf-8") == render(build("holdout3.txt"))
+    assert (CORPUS_DIR / "holdout4.jsonl").read_text("utf-8") == render(build("holdout4.txt"))
 
 
 def test_corpus_shape() -> None:
@@ -78,7 +79,9 @@ def test_case_variants_keep_recall(dev: Report, how: str) -> None:
     assert report.block_recall >= dev.block_recall - 0.01
 
 
-@pytest.mark.parametrize("name", ["holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl"]
+)
 def test_held_out_floor(name: str) -> None:
     """Floors just under what was measured on the held-out sets (see docs/text-engine.md)."""
     report = evaluate(load_corpus(CORPUS_DIR / name), clearpost_predict)

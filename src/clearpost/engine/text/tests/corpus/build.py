@@ -72,3 +72,4 @@ if __name__ == "__main__":
     (HERE / "holdout.jsonl").write_text(render(build("holdout.txt")), encoding="utf-8")
     (HERE / "holdout2.jsonl").write_text(render(build("holdout2.txt")), encoding="utf-8")
     (HERE / "holdout3.jsonl").write_text(render(build("holdout3.txt")), encoding="utf-8")
+    (HERE / "holdout4.jsonl").write_text(render(build("holdout4.txt")), encoding="utf-8")
