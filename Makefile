@@ -17,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q uv==0.13.8
 
 $(VENV)/.synced: requirements/dev.lock pyproject.toml | $(BIN)/python
-	$(UV) pip sync -q --python $(BIN)/python requirements/dev.lock
+	$(UV) pip sync -q --compile-bytecode --python $(BIN)/python requirements/dev.lock
 	$(UV) pip install -q --python $(BIN)/python --no-deps -e .
 	touch $@
 
