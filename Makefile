@@ -41,7 +41,7 @@ test-sqlite: deps venv
 	DATABASE_URL= CLEARPOST_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 -p no:cacheprovider
 
 test-postgres: deps venv
-	DATABASE_URL=$(PG_URL) CLEARPOST_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 -p no:cacheprovider -m "not browser"
+	DATABASE_URL=$(PG_URL) CLEARPOST_DATA_DIR=$$(mktemp -d) $(BIN)/pytest -n 2 -p no:cacheprovider
 
 test: lint typecheck test-sqlite test-postgres
 

@@ -109,3 +109,23 @@ def test_demo_seed_is_idempotent(settings, tmp_path) -> None:
     second = seed_demo()
     assert User.objects.count() == count == 5
     assert first.logins == second.logins
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        (Role.REVIEWER, [], ["/patients/", "/audit/", "/staff/"]),
+        (Role.CLINICIAN, ["/patients/"], ["/audit/", "/staff/"]),
+        (Role.PRIVACY_OFFICER, ["/patients/", "/audit/", "/staff/"], []),
+        (Role.OWNER, ["/patients/", "/audit/", "/staff/"], []),
+    ],
+)
+def test_navigation_offers_only_reachable_pages(
+    practice, make_user, login, role, shown, hidden
+) -> None:
+    page = login(make_user(practice, role)).get(reverse("home")).content.decode()
+    nav = page.split("<nav>")[1].split("</nav>")[0]
+    for href in shown:
+        assert f'href="{href}"' in nav
+    for href in hidden:
+        assert f'href="{href}"' not in nav
