@@ -36,6 +36,7 @@ def test_corpus_files_are_built_from_their_sources() -> None:
     assert (CORPUS_DIR / "holdout2.jsonl").read_text("utf-8") == render(build("holdout2.txt"))
     assert (CORPUS_DIR / "holdout3.jsonl").read_text("utf-8") == render(build("holdout3.txt"))
     assert (CORPUS_DIR / "holdout4.jsonl").read_text("utf-8") == render(build("holdout4.txt"))
+    assert (CORPUS_DIR / "holdout5.jsonl").read_text("utf-8") == render(build("holdout5.txt"))
 
 
 def test_corpus_shape() -> None:
