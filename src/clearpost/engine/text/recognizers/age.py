@@ -30,10 +30,17 @@ _AGE = re.compile(
 # person's "is/at/I'm", closed by punctuation or "and", reads as an age; "at 90 units",
 # "$95" and "95%" do not. "Grandma Bea (93!!)": a number alone in brackets after a word.
 _CUED = re.compile(
-    r"(?:\b(?:at|aged|turning|turned|i['’]?m|she['’]?s|he['’]?s)|\b(?:she|he|who|grandma|"
-    r"grandpa|granny|nana|mom|mum|dad|mother|father|patient|client|husband|wife) (?:is|was))"
+    r"(?:\b(?:at|aged|turning|turned|i['’]?m|i am|she['’]?s|he['’]?s|she is|he is)|\b(?:she|he|"
+    r"who|grandma|grandpa|granny|nana|mom|mum|dad|mother|father|patient|client|husband|wife) "
+    r"(?:is|was)"
+    # "Bunny (...) is 94 and", "June is 95 and": a capitalised word or a closing bracket
+    # before "is"; the lookahead below still demands a clause end after the number.
+    r"|(?-i:\b[A-Z][a-z]+|\))\s+(?:is|was)"
+    # "we have you down as 91 on your intake form": an age recorded on a form.
+    r"|\b(?:down|listed|registered) as)"
     rf"\s+(?P<age>{_OLD})"
-    r"(?=\s*(?:[,.!?;)]|$|and\b|&|\+))"
+    r"(?=\s*(?:[,.!?;)]|$|and\b|&|\+|now\b|years?\b|yrs?\b|on (?:your|her|his|the) "
+    r"(?:intake|form|chart|file|record|paperwork)))"
     rf"|[^\W\d_]\s\((?P<age2>{_OLD})(?=\s*!*\s*\))",
     re.IGNORECASE,
 )

@@ -20,7 +20,10 @@ _STREET = (
     r"terrace|ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl)"
 )
 _ADDRESS = re.compile(
-    rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-z0-9'’]+\s+){{0,3}}?{_STREET}\b\.?"
+    # The words between number and suffix are a street's name, never "years old and" or
+    # another clause ("I AM 93 YEARS OLD AND DR RIVERA").
+    rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:(?!(?:years?|yrs?|old|and|or|but|with|units?|"
+    rf"syringes?|weeks?|days?|months?)\b)[A-Za-z0-9'’]+\s+){{0,3}}?{_STREET}\b\.?"
     r"(?:,?\s+(?:apt|apartment|unit|suite|ste|#)\.?\s*\w+)?",
     re.IGNORECASE,
 )
