@@ -45,8 +45,9 @@ _ADVICE = re.compile(
     r"(?:cold|warm) compress(?:es)?\b[^.!?]{0,40}\b(?:help|work|bring))"
     r"|\b(?:that['’]?s|that is|it['’]?s|it is|this is|sounds) (?:totally |completely |"
     r"perfectly |very )?(?:normal|fine|expected|nothing to worry about|common)\b"
-    # "Some bruising is totally normal", "swelling is expected the first week".
-    r"|\b(?:swelling|bruising|itching|itchiness|tightness|numbness|redness|soreness|lumps?|"
+    # "Some bruising is totally normal", "Swelling is expected the first week"; not a
+    # report of the doctor's finding ("your swelling is expected").
+    r"|(?:^|[.!?]\s*|\b(?:some|a little|mild|minor|any|a bit of)\s+)(?:swelling|bruising|itching|itchiness|tightness|numbness|redness|soreness|lumps?|"
     r"firmness|tenderness)\s+(?:is|are)\s+(?:totally |completely |perfectly |very |super )?"
     r"(?:normal|expected|common)\b"
     r"|\bsounds like (?:an? )?(?:infection|seroma|hematoma|capsular contracture|necrosis|"
