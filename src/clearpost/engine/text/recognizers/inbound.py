@@ -124,7 +124,7 @@ _SPAM = re.compile(
     r"my) link\b|"
     r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"
     r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|"
-    r"\bdm me\W*$|\b(?:message|msg|inbox|pm) me\b|\bfast (?:\w+ )?(?:delivery|shipping)\b|"
+    r"\bdm me\W*$|(?<!questions )(?<!questions, )\b(?:message|msg|inbox|pm) me\b|\bfast (?:\w+ )?(?:delivery|shipping)\b|"
     r"\bwholesale\b|\bcheap\b[^.!?]{0,30}\b(?:kits?|products?|pens?|vials?)\b|"
     # Sending readers to another account: "DM @glowdeals.tx", "Follow @x for giveaways".
     r"\bdm @[\w.]+|\bfollow @[\w.]+ for\b|\bno licen[cs]e needed\b",

@@ -564,6 +564,8 @@ class NameRecognizer:
         owned = owner.lower in POSSESSIVE_WORDS or (
             owner.lower == "s" and owner.start > 0 and ctx.text[owner.start - 1] in "'’"
         )
+        if owned and _PRONOUN_AFTER.match(ctx.lower, tokens[i].end):
+            return True  # "tell your sister bree we said hi"
         return owned and bool(
             _VOCATIVE_END.match(ctx.text, tokens[i].end)
             or _POSSESSIVE.match(ctx.text, tokens[i].end)
@@ -765,6 +767,16 @@ class NameRecognizer:
             prev is not None
             and prev.lower in _INTERJECTIONS
             and ctx.text[prev.end : tok.start] in {" ", ", "}
+            and _ADDRESSED_AFTER.match(ctx.lower, tok.end)
+        ):
+            return True
+        # "THAT'S MY WIFE! GRACE YOU LOOK STUNNING": a sentence opened by a name spoken to.
+        if (
+            opening
+            and prev is not None
+            and tok.lower not in REPLY_OPENERS
+            and tok.lower not in lexicon.frequent_words()
+            and re.search(r"[.!?]\s*$", ctx.text[prev.end : tok.start])
             and _ADDRESSED_AFTER.match(ctx.lower, tok.end)
         ):
             return True

@@ -81,7 +81,8 @@ def test_case_variants_keep_recall(dev: Report, how: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl"]
+    "name",
+    ["holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl"],
 )
 def test_held_out_floor(name: str) -> None:
     """Floors just under what was measured on the held-out sets (see docs/text-engine.md)."""
