@@ -90,6 +90,11 @@ _RELATIONSHIP = re.compile(
     r"|\b(?:lovely|great|nice|good|so nice|a pleasure|wonderful) (?:to )?(?:see|seeing|meet|"
     r"meeting) (?:you|u) (?:at|in|today|yesterday|on|last|this)\b"
     r"|\bthank (?:you|u) for being (?:with us|a (?:loyal |long-?time )?(?:patient|client))\b"
+    # A return visit already planned, or someone's recovery reported: "see u in 3 months
+    # for your next round", "hope she's healing well".
+    r"|\bsee (?:you|u|ya) in (?:\d+|a few|two|three|four|six|a couple of) (?:weeks?|months?)\b"
+    r"|\byour next (?:round|top[- ]?up)\b"
+    r"|\b(?:she|he|they)(?:['’]s|['’]re| is| are) (?:healing|recovering)\b"
     # "Next time you come in for...": they have been in before.
     r"|\bnext time (?:you|u) (?:come|are|stop|pop|swing) (?:in|by|back)\b"
     r"|\b(?:glad|happy|hope|great) (?:the|your|ur) (?:[\w-]+ )?(?:recovery|healing|results?|"

@@ -339,6 +339,44 @@ REPLY_OPENERS = frozenset(
         "reminder",
     }
 )
+# Interjected words that are not names: "lol stop you're killing me", "omg queen you're".
+ADDRESS_WORDS = frozenset(
+    {
+        "stop",
+        "wait",
+        "dang",
+        "damn",
+        "same",
+        "yes",
+        "yeah",
+        "yep",
+        "nah",
+        "no",
+        "okay",
+        "bruh",
+        "man",
+        "guys",
+        "yall",
+        "queen",
+        "king",
+        "honey",
+        "sweetie",
+        "girl",
+        "boo",
+        "babes",
+        "friend",
+        "friends",
+        "ladies",
+        "sir",
+        "maam",
+        "mama",
+        "mamas",
+        "sister",
+        "bestie",
+        "love",
+        "hun",
+    }
+)
 _GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "morning"})
 POSSESSIVE_WORDS = frozenset({"my", "her", "his", "our", "your", "their", "ur"})
 # Spanish function words that are also names in the lists ("una", "sol").
@@ -504,7 +542,14 @@ class NameRecognizer:
                     and not lexicon.is_word(low)
                     and self._strong_context(ctx, tokens, i)
                 )
-                # "lol Chip you're hilarious": a capitalised word spoken to.
+                # "lol Chip you're hilarious", in any case: a word spoken to after an
+                # interjection, unless it is an address word ("lol girl you're...").
+                or (
+                    low not in lexicon.frequent_words()
+                    and low not in ADDRESS_WORDS
+                    and not low.endswith("ly")
+                    and self._interjected(ctx, tokens, i)
+                )
                 or (
                     self._capitalised(ctx, tok)
                     and low not in lexicon.frequent_words()
@@ -752,6 +797,18 @@ class NameRecognizer:
         return acts and (self._sentence_start(ctx, tok) or self._capitalised(ctx, tok))
 
     @staticmethod
+    def _interjected(ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """ "lol Chip you're hilarious": after an interjection, before "you're"."""
+        if i == 0:
+            return False
+        prev, tok = tokens[i - 1], tokens[i]
+        return (
+            prev.lower in _INTERJECTIONS
+            and ctx.text[prev.end : tok.start] in {" ", ", "}
+            and bool(_ADDRESSED_AFTER.match(ctx.lower, tok.end))
+        )
+
+    @staticmethod
     def _addressed(ctx: TextContext, tokens: list[Token], i: int, opening: bool = True) -> bool:
         """The person a message speaks to: "Ty for the 5 stars Hunter 💪", "lol Chip you're
         hilarious", a reply opening "Angel we've tried calling you"."""
@@ -763,12 +820,7 @@ class NameRecognizer:
         if tok.lower in VERB_LIKE:
             return False
         prev = tokens[i - 1] if i > 0 else None
-        if (
-            prev is not None
-            and prev.lower in _INTERJECTIONS
-            and ctx.text[prev.end : tok.start] in {" ", ", "}
-            and _ADDRESSED_AFTER.match(ctx.lower, tok.end)
-        ):
+        if NameRecognizer._interjected(ctx, tokens, i):
             return True
         # "THAT'S MY WIFE! GRACE YOU LOOK STUNNING": a sentence opened by a name spoken to.
         if (

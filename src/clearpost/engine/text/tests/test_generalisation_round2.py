@@ -32,6 +32,8 @@ FOUND = [
     ("reply", "haha Storm you're the best, see you soon", "PHI_NAME", "Storm"),
     ("dm_reply", "Ginger we've got your forms, all set", "PHI_NAME", "Ginger"),
     ("comment", "SO PROUD! IVY YOU LOOK AMAZING", "PHI_NAME", "IVY"),
+    ("reply", "haha biscuit you're too funny, the lips look great", "PHI_NAME", "biscuit"),
+    ("reply", "LOL PEPPER YOU'RE A STAR", "PHI_NAME", "PEPPER"),
     # Owned kinship words name the next word in any case.
     (
         "comment",
@@ -96,6 +98,14 @@ CATEGORIES = [
     ("reply", "Next time you pop in for your lashes, ask for Tori!", "PATIENT_CONFIRMATION"),
     ("reply", "So glad your swelling is settling nicely 🙏", "PATIENT_CONFIRMATION"),
     ("reply", "¡Gracias! Nos vemos en tu consulta de seguimiento", "PATIENT_CONFIRMATION"),
+    ("reply", "See ya in 6 weeks for the next step 💉", "PATIENT_CONFIRMATION"),
+    ("reply", "Tell your mom we said hi, hope she's recovering well!", "PATIENT_CONFIRMATION"),
+    # Treatment paid for by the practice, posted by the person treated.
+    (
+        "caption",
+        "Two local bloggers got facials today, totally on us, and will share it all",
+        "MATERIAL_CONNECTION_UNDISCLOSED",
+    ),
     # Inbound: the practice as subject of care, Spanish self-disclosure, eligibility and
     # Spanish questions, Spanish complaints, spam pointing at another account.
     ("comment", "you guys lasered my sunspots and they're gone", "INBOUND_SELF_DISCLOSURE"),
@@ -128,6 +138,8 @@ CLEAN = [
     ("comment", "No se si hacerme una limpieza facial o un peeling, que recomiendan?"),
     ("reply", "Please keep us posted and call the office with any questions"),
     ("dm_reply", "Just double checking you got our price list?"),
+    ("caption", "Open house Friday: drinks and snacks are on us! 🥂"),
+    ("comment", "lol girl you're so right about sunscreen"),
     ("comment", "Can't wait for my consult next month!"),
 ]
 
