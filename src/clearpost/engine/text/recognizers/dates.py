@@ -101,6 +101,7 @@ class DateRecognizer:
             if _CARE_NEAR.search(self._sentence(ctx.text, u.start(), u.end())):
                 matches.append(u)
         taken: list[tuple[int, int]] = []
+        promo: dict[str, bool] = {}
         for m in sorted(matches, key=lambda x: (x.start(), -x.end())):
             if any(s <= m.start() < e for s, e in taken):
                 continue
@@ -123,7 +124,10 @@ class DateRecognizer:
             ):
                 continue
             sentence = self._sentence(ctx.text, m.start(), m.end())
-            if _PROMO.search(sentence):
+            # Many dates in one long sentence share it: search it for promotion words once.
+            if sentence not in promo:
+                promo[sentence] = bool(_PROMO.search(sentence))
+            if promo[sentence]:
                 continue
             findings.append(
                 Finding(

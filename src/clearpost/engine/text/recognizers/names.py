@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from clearpost.engine.text import lexicon
 from clearpost.engine.text.context import TextContext, Token
@@ -460,6 +461,13 @@ _HOLIDAY_AFTER = re.compile(r"['’]?s\s+(?:day|eve)\b")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=64)
+def _spanish(lower: str) -> bool:
+    """Whether the text reads as Spanish (two function words), once per text."""
+    hits = _SPANISH_HINT.finditer(lower)
+    return next(hits, None) is not None and next(hits, None) is not None
+
+
 def _fold(word: str) -> str:
     """ "siobhán" -> "siobhan": the name lists spell many names without accents."""
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
@@ -658,7 +666,7 @@ class NameRecognizer:
             and (ctx.text[prev.end : tok.start] in {" ", ". "})
         ):
             return True
-        if tok.lower in _SPANISH_FUNCTION and len(_SPANISH_HINT.findall(ctx.lower)) >= 2:
+        if tok.lower in _SPANISH_FUNCTION and _spanish(ctx.lower):
             return True
         if prev is not None and prev.lower in {"on", "off", "near", "along", "down"}:
             street = ctx.profile.address.split(",")[0].lower()
