@@ -463,6 +463,30 @@ NEVER_NAMES = frozenset(
         "staff",
         "front",
         "desk",
+        # Texting slang that opens a sentence like a name would ("lowkey got my lips done").
+        "lowkey",
+        "highkey",
+        "ngl",
+        "tbh",
+        "istg",
+        "deadass",
+        "periodt",
+        "bffr",
+        "ikr",
+        "smh",
+        "haha",
+        "hahaha",
+        "lmao",
+        "lmfao",
+        "yay",
+        "aww",
+        "awww",
+        "ugh",
+        "hmm",
+        "wow",
+        "omg",
+        "imo",
+        "fyi",
     ]
 )
 
@@ -589,6 +613,28 @@ PROCEDURE_TERMS = frozenset(
         "booty",
         "skin",
         "botched",
+        # Manufacturers: "Thanks to Galderma for partnering with us" names a company.
+        "galderma",
+        "allergan",
+        "merz",
+        "revance",
+        "evolus",
+        "teoxane",
+        "croma",
+        "sinclair",
+        "cynosure",
+        "candela",
+        "inmode",
+        "cutera",
+        "lumenis",
+        "sciton",
+        "solta",
+        "bausch",
+        "abbvie",
+        "skinceuticals",
+        "obagi",
+        "alastin",
+        "zo",
     ]
 )
 
@@ -859,6 +905,29 @@ def frequent_words() -> frozenset[str]:
     return frozenset(w.lower() for w in Lorem.word_list)
 
 
+def _clippings(top: set[str], frequent: frozenset[str]) -> set[str]:
+    """Nicknames are mostly the first syllable of a frequent name ("Tay" for Taylor, "Dev"
+    for Devon, "Kenz" for Kenzie): the 3-4 letter heads of the frequent names, unless they
+    are frequent English words or never names; a 4-letter head that is an English word
+    ("came", "wall") is far more often the word. They only ever count with naming context
+    (they go to the ambiguous set), so "dev team" stays a word."""
+    common = common_words()
+    out: set[str] = set()
+    for name in top:
+        if len(name) < 5 or not name.isalpha():
+            continue
+        for k in (3, 4):
+            head = name[:k]
+            if head[-1] in "aeiou" and k == 3:
+                continue  # "Mia" from "Miakoda" is rarer than the word-like "mia"
+            if head in frequent or head in NEVER_NAMES or head in PROCEDURE_TERMS:
+                continue
+            if k == 4 and (head in common or is_word(head)):
+                continue
+            out.add(head)
+    return out
+
+
 @cache
 def first_names() -> tuple[frozenset[str], frozenset[str]]:
     """(names that count on their own, names that also are words and need context)."""
@@ -871,6 +940,7 @@ def first_names() -> tuple[frozenset[str], frozenset[str]]:
     candidates |= NICKNAMES
     plain: set[str] = set()
     ambiguous: set[str] = set()
+    ambiguous.update(_clippings(top, frequent))
     for name in candidates:
         if len(name) < 2 or name in NEVER_NAMES or name in PROCEDURE_TERMS:
             continue

@@ -76,6 +76,9 @@ RULES: tuple[PhraseRule, ...] = (
             r"|\bgifted (?:her|him|them)\b|\bwe gifted\b|\bcomped\b|\bon the house\b"
             r"|\b(?:her|his|their) (?:treatment|filler|botox|procedure|lipo|session)s? (?:was|"
             r"were) (?:free|complimentary|on us)"
+            # "got their lips done today, all on us": treatment paid for by the practice.
+            r"|\b(?:done|treated|treatments?|filler|botox|lips|facials?|sessions?|procedures?)\b"
+            r"[^.!?]{0,30}\b(?:all |totally |completely )?on us\b"
             r"|\btag us\b[^.!?]{0,40}\b(?:get|receive|win|earn)\b|\bpost (?:about us|a review|"
             r"a story)\b[^.!?]{0,30}\b(?:get|receive|earn)\b",
             _I,

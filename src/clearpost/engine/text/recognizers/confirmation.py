@@ -29,7 +29,8 @@ _CARE = (
     r"policy|ssn|social security number|date of birth|dob|eyes|skin|photos|hair transplant|"
     r"transplant|brows?|lashes|jawline|chin|cheeks|mrn|deposit|refund|referral|pharmacy|"
     r"antibiotics?|script|post[- ]?op kit|pathology|report|scan|x-ray|mammogram|bloodwork|"
-    r"clearance)"
+    r"clearance|facials?|ipl|dermaplaning|lip flip|skin boosters?|brotox|chemical peel|"
+    r"retoque)"
 )
 # "ur" and "yr" are how staff write "your" in DMs. "your bruising risk" is general advice.
 _SECOND_PERSON = re.compile(
@@ -88,7 +89,21 @@ _RELATIONSHIP = re.compile(
     r"deposit|payment|results|labs)\b"
     r"|\b(?:lovely|great|nice|good|so nice|a pleasure|wonderful) (?:to )?(?:see|seeing|meet|"
     r"meeting) (?:you|u) (?:at|in|today|yesterday|on|last|this)\b"
-    r"|\bthank (?:you|u) for being (?:with us|a (?:loyal |long-?time )?(?:patient|client))\b",
+    r"|\bthank (?:you|u) for being (?:with us|a (?:loyal |long-?time )?(?:patient|client))\b"
+    # A return visit already planned, or someone's recovery reported: "see u in 3 months
+    # for your next round", "hope she's healing well".
+    r"|\bsee (?:you|u|ya) in (?:\d+|a few|two|three|four|six|a couple of) (?:weeks?|months?)\b"
+    r"|\byour next (?:round|top[- ]?up)\b"
+    r"|\b(?:she|he|they)(?:['’]s|['’]re| is| are) (?:healing|recovering)\b"
+    # "Next time you come in for...": they have been in before.
+    r"|\bnext time (?:you|u) (?:come|are|stop|pop|swing) (?:in|by|back)\b"
+    r"|\b(?:glad|happy|hope|great) (?:the|your|ur) (?:[\w-]+ )?(?:recovery|healing|results?|"
+    r"swelling) (?:is|are) (?:going|coming|settling|healing)\b"
+    # Spanish replies: "tu cita", "tu retoque", "tu experiencia con el láser", "atenderte".
+    r"|\b(?:tu|su)\s+(?:[\wáéíóúñ]+\s+){0,2}?(?:cita|tratamiento|cirug[ií]a|retoque|consulta|"
+    r"procedimiento|resultados?|recuperaci[oó]n|relleno|labios|nariz|operaci[oó]n|"
+    r"experiencia con)\b"
+    r"|\b(?:atenderte|atenderla|atenderlo)\b",
     re.IGNORECASE,
 )
 _CAPTION_CARE = re.compile(

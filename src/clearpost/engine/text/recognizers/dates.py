@@ -23,6 +23,11 @@ _MONTH_FULL = (
 )
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH_ES = (
+    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|"
+    r"noviembre|diciembre)"
+)
+_WEEKDAY_ES = r"(?:lunes|martes|mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)"
 _ORD = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)"
 _NOT_COUNTED = (
     r"(?!\s*(?:[a-z]+\s+)?(?:round|time|session|treatment|syringe|vial|unit|visit|floor|place|"
@@ -56,7 +61,11 @@ _DATE = re.compile(
             # "Monday the 14th", "moved to the 9th", "on the 3rd for her consult"; not
             # "the 3rd round" or "the 2nd time".
             rf"\b{_WEEKDAY}\s+(?:the\s+)?{_ORD}\b",
-            rf"\b(?:on|by|to|until|till|since|before|after)\s+the\s+{_ORD}\b{_NOT_COUNTED}",
+            rf"\b(?:on|by|to|until|till|since|before|after|from)\s+the\s+{_ORD}\b"
+            rf"{_NOT_COUNTED}",
+            # Spanish: "el jueves 12 de junio", "5 de marzo de 2025".
+            rf"\b(?:{_WEEKDAY_ES}\s+)?(?:[12]\d|3[01]|0?[1-9])\s+de\s+{_MONTH_ES}\b"
+            r"(?:\s+de\s+(?:19|20)\d\d\b)?",
             # Holidays are date elements too: "by Valentine's Day she had her new nose".
             rf"\b(?:on|by|before|after|since|over)\s+(?:the\s+)?{_HOLIDAY}",
             rf"\b(?:in|since|last|this past|early|late|mid-?)\s+{_MONTH_FULL}\b",
@@ -73,6 +82,12 @@ _PROMO = re.compile(
     re.IGNORECASE,
 )
 _NOT_DATE = re.compile(r"^(?:24/7|1/2)$")
+# "10/10 recommend", "would give it 9/10": a score out of ten, not a date.
+_SCORE = re.compile(r"^(?:10|[1-9])/10$")
+_SCORE_CONTEXT = re.compile(
+    r"^\s*(?:!+\s*)?(?:recommend|would|stars?|experience|rating|all the way|for sure|"
+    r"overall|service|$)|(?:rate|rating|give (?:it|them|her|him|you)|solid|easy)\s*$"
+)
 
 
 class DateRecognizer:
@@ -86,11 +101,17 @@ class DateRecognizer:
             if _CARE_NEAR.search(self._sentence(ctx.text, u.start(), u.end())):
                 matches.append(u)
         taken: list[tuple[int, int]] = []
+        promo: dict[str, bool] = {}
         for m in sorted(matches, key=lambda x: (x.start(), -x.end())):
             if any(s <= m.start() < e for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
             value = m.group()
+            if _SCORE.match(value) and (
+                _SCORE_CONTEXT.search(ctx.lower[m.end() : m.end() + 20])
+                or _SCORE_CONTEXT.search(ctx.lower[max(0, m.start() - 20) : m.start()])
+            ):
+                continue
             if _NOT_DATE.match(value) or re.search(
                 r"\s*(?:off|%)", ctx.text[m.end() : m.end() + 5]
             ):
@@ -103,7 +124,10 @@ class DateRecognizer:
             ):
                 continue
             sentence = self._sentence(ctx.text, m.start(), m.end())
-            if _PROMO.search(sentence):
+            # Many dates in one long sentence share it: search it for promotion words once.
+            if sentence not in promo:
+                promo[sentence] = bool(_PROMO.search(sentence))
+            if promo[sentence]:
                 continue
             findings.append(
                 Finding(

@@ -17,14 +17,19 @@ _LABELLED = re.compile(
     r"\b(?:mrn|medical record(?: number| no\.?| #)?|record(?: number| no\.?| #)|"
     r"chart(?: number| no\.?| #)|"
     r"patient (?:id|number|no\.?|#)|account(?: number| no\.?| #)?|acct\.?(?: #| no\.?)?|"
-    r"member(?: id| number| no\.?| #)|policy(?: number| no\.?| #)?|insurance(?: id| number| #)|"
+    r"member(?: id| number| no\.?| #)|policy(?: number| no\.?| #)?|"
+    r"insurance(?: id| number| no\.?| #| policy)?|"
+    # Booking and order references identify one person's visit or purchase.
+    r"confirmation(?: code| number| no\.?| #)|booking(?: ref(?:erence)?| code| number| #)|"
+    r"reference(?: code| number| no\.?| #)|ref(?: no\.?| #)|order(?: number| no\.?| #)|"
     r"subscriber(?: id| number)|group(?: number| no\.?| #)|claim(?: number| no\.?| #)?|"
     r"invoice(?: number| no\.?| #)?|ssn|social security(?: number)?|license(?: number| no\.?| #)|"
     r"licence(?: number| no\.?| #)|plate(?: number)?|serial(?: number| no\.?| #)?|"
     r"nhs(?: number| no\.?)?|rx(?: number| no\.?| #)?|prescription(?: number| no\.?| #)|"
     r"id(?: number| no\.?| #))"
     # The value may be written in spaced or dashed groups: "XJH 882 104 557", "6019 1842 ...".
-    r"(?:\s+(?:is|was|to|as)\s+|\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>(?:[A-Za-z]{1,4}[-\s]?)?\d[\dA-Za-z-]*"
+    r"(?:\s+(?:is|was|to|as)\s+|\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>(?:(?!(?:that|this|from|since|for|with|and|was|is|of|the|in|on|year|"
+    r"yr|from|by)\b)[A-Za-z]{1,4}[-\s]?)?\d[\dA-Za-z-]*"
     r"(?:[ -]\d[\dA-Za-z-]*){0,5}(?<=\d))",
     re.IGNORECASE,
 )

@@ -40,6 +40,15 @@ _QUESTION = re.compile(
     r"day \d+|week \d+|\d+ (?:days?|weeks?) (?:out|post|after))",
     _I,
 )
+# "can i get a bbl if my mom signs", "can u still do filler while breastfeeding": whether
+# this person may have a treatment. Spanish: "¿cuánto tiempo tengo que esperar ... lipo?".
+_QUESTION_ELIGIBLE = re.compile(
+    r"\bcan (?:i|u|you|we) (?:still |even )?(?:get|have|do)\b[^.!?]{0,40}\b(?:if|while|when|"
+    r"since|with)\b"
+    r"|¿?\s*(?:cu[aá]nto tiempo|puedo|es normal|debo|cu[aá]ndo puedo)\b[^?]{0,80}\b(?:despu[eé]s|"
+    r"lipo|cirug[ií]a|relleno|botox|operaci[oó]n|hinchaz[oó]n|moret[oó]n|ejercicio)",
+    _I,
+)
 _QUESTION_REVERSED = re.compile(
     rf"\b(?:my|i have|i['’]?ve got|i['’]?m)\b[^?]{{0,100}}{_SYMPTOM}[^?]{{0,100}}\?",
     _I,
@@ -72,7 +81,21 @@ _SELF = re.compile(
     r"looks?|feels?|went|lasted|dissolved|still)\b|"
     r"\bmy (?:lips|nose|face|chin|cheeks|eyes|eyelids|breasts|boobs|tummy|stomach|butt|jaw)\b"
     r"[^.!?]{0,60}\b(?:after|since|post)\b|"
-    r"\b(?:go|goes|went|come|comes) (?:to you|here)(?: guys)?,? too\b)",
+    r"\b(?:go|goes|went|come|comes) (?:to you|here)(?: guys)?,? too\b|"
+    # "this place did my nose", "they took off my skin cancer spot": the practice as the
+    # subject of care on the writer's body. "They botched my lips" stays a complaint.
+    r"\b(?:this place|these guys|you guys|y['’]?all|they|dr\.? \w+) (?:did|fixed|redid|"
+    r"took off|removed|injected|lasered|treated|operated on|sculpted|filled) my\b|"
+    # Booked or about to happen: "can't wait for my consult next week".
+    # A booked consult alone is not (the development set's convention: "Can't wait for my
+    # consult next month!" passes); booked surgery or treatment is.
+    r"\b(?:can['’]?t wait for|nervous (?:about|for)|excited for|ready for) my (?:surgery|"
+    r"procedure|lips|filler|botox|lipo|bbl|tummy tuck)\b|"
+    r"\bmy (?:surgery|procedure) (?:is )?(?:next|this|tomorrow|today|on|in)\b|"
+    # "mine is still hard": the writer's own result, after a question about it.
+    r"\bmine (?:is|are) still\b|"
+    # Spanish: "me hice los labios aquí", "me operaron hace una semana".
+    r"\bme (?:hice|hicieron|puse|pusieron|operaron|inyectaron|oper[eé])\b)",
     _I,
 )
 _NEGATIVE = re.compile(
@@ -84,7 +107,10 @@ _NEGATIVE = re.compile(
     r"regret|deformed|disfigured|left me with|messed up|mess up|screwed up|ignored my|"
     r"no one called|nobody calls?|(?:nobody|no one) (?:will |ever |even )?(?:call|calls|called|"
     r"gets?|got|answers?) (?:me )?back|(?:is|what) a joke|shocking|appalling|dreadful|"
-    r"(?:poor|bad|awful) (?:customer )?service|waiting (?:\w+ ){0,2}(?:days|weeks|months) for)\b",
+    r"(?:poor|bad|awful) (?:customer )?service|waiting (?:\w+ ){0,2}(?:days|weeks|months) for|"
+    # Spanish complaints: "no vuelvo nunca", "me cobraron de más", "pésima atención".
+    r"no vuelvo|nunca m[aá]s|me cobraron de m[aá]s|p[eé]sim[oa]|mala atenci[oó]n|"
+    r"no (?:lo |la )?recomiendo|estafa|upsold|ended up in the er)\b",
     _I,
 )
 _SPAM = re.compile(
@@ -98,8 +124,10 @@ _SPAM = re.compile(
     r"my) link\b|"
     r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"
     r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|"
-    r"\bdm me\W*$|\b(?:message|msg|inbox|pm) me\b|\bfast (?:\w+ )?(?:delivery|shipping)\b|"
-    r"\bwholesale\b|\bcheap\b[^.!?]{0,30}\b(?:kits?|products?|pens?|vials?)\b",
+    r"\bdm me\W*$|(?<!questions )(?<!questions, )\b(?:message|msg|inbox|pm) me\b|\bfast (?:\w+ )?(?:delivery|shipping)\b|"
+    r"\bwholesale\b|\bcheap\b[^.!?]{0,30}\b(?:kits?|products?|pens?|vials?)\b|"
+    # Sending readers to another account: "DM @glowdeals.tx", "Follow @x for giveaways".
+    r"\bdm @[\w.]+|\bfollow @[\w.]+ for\b|\bno licen[cs]e needed\b",
     _I,
 )
 
@@ -138,7 +166,11 @@ class InboundRecognizer:
             m = pattern.search(ctx.text)
             if m:
                 findings.append(self._finding(ctx, m, category, rule, severity, message))
-        q = _QUESTION.search(ctx.text) or _QUESTION_REVERSED.search(ctx.text)
+        q = (
+            _QUESTION.search(ctx.text)
+            or _QUESTION_REVERSED.search(ctx.text)
+            or _QUESTION_ELIGIBLE.search(ctx.text)
+        )
         if q:
             findings.append(
                 self._finding(

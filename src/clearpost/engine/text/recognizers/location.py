@@ -20,7 +20,10 @@ _STREET = (
     r"terrace|ter|circle|cir|parkway|pkwy|highway|hwy|trail|trl)"
 )
 _ADDRESS = re.compile(
-    rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-z0-9'’]+\s+){{0,3}}?{_STREET}\b\.?"
+    # The words between number and suffix are a street's name, never "years old and" or
+    # another clause ("I AM 93 YEARS OLD AND DR RIVERA").
+    rf"\b\d{{1,6}}\s+(?:[NSEW]\.?\s+)?(?:(?!(?:years?|yrs?|old|and|or|but|with|units?|"
+    rf"syringes?|weeks?|days?|months?)\b)[A-Za-z0-9'’]+\s+){{0,3}}?{_STREET}\b\.?"
     r"(?:,?\s+(?:apt|apartment|unit|suite|ste|#)\.?\s*\w+)?",
     re.IGNORECASE,
 )
@@ -78,8 +81,21 @@ _ROLE_PLACE = re.compile(
 # A capitalised employer or school written before a role noun: "our Dell engineer patient",
 # "a UT Austin sorority girl".
 _PLACE_ROLE = re.compile(
-    rf"(?<=[a-z,] )(?P<v>{_CAPS})\s+(?i:engineer|sorority|fraternity|student|employee|alum|"
-    r"grad|cheerleader|athlete|staffer|intern|executive|exec|barista|teacher)\b"
+    rf"(?<=[a-z,] )(?P<v>{_CAPS})\s+(?:[a-z]+\s+)?(?i:engineer|sorority|fraternity|student|"
+    r"employee|alum|grad|cheerleader|athlete|staffer|intern|executive|exec|barista|teacher|"
+    r"developer|analyst|professor|lawyer|attorney|accountant)s?\b"
+)
+# "graduating from UT Austin", "a senior at Westlake": a person's school.
+_SCHOOL = re.compile(
+    rf"\b(?i:graduat(?:e|es|ed|ing)\s+from|senior at|junior at|freshman at|sophomore at|"
+    rf"student at|enrolled at)\s+(?:the\s+)?(?P<v>{_CAPS})"
+)
+# A person noun between "our ..." and the venue: "our favorite ICU nurse from St. David's"
+# is a person's workplace, not the practice's location.
+_PERSON_IN_CLAUSE = re.compile(
+    r"\b(?:nurse|teacher|patient|client|girl|guy|friend|mom|mum|dad|coworker|neighbou?r|"
+    r"bride|coach|officer|firefighter|student|engineer|barista|regular)s?\b",
+    re.IGNORECASE,
 )
 _NOT_PLACE = frozenset(
     {
@@ -136,7 +152,7 @@ class LocationRecognizer:
         for m in _APT_ADDRESS.finditer(ctx.text):
             if not self._own(ctx, m.group()):
                 spans.append((m.start(), m.end(), "A street address"))
-        for pattern in (_ROLE_PLACE, _PLACE_ROLE):
+        for pattern in (_ROLE_PLACE, _PLACE_ROLE, _SCHOOL):
             for m in pattern.finditer(ctx.text):
                 value = m.group("v")
                 words = value.lower().split()
@@ -199,7 +215,8 @@ class LocationRecognizer:
     @staticmethod
     def _practice_clause(ctx: TextContext, start: int) -> bool:
         clause = re.split(r"[.!?\n]", ctx.text[max(0, start - 40) : start])[-1]
-        return bool(_PRACTICE_CUE.search(clause))
+        cue = _PRACTICE_CUE.search(clause)
+        return bool(cue) and not (cue and _PERSON_IN_CLAUSE.search(clause, cue.end()))
 
     def _word_cities(self, ctx: TextContext) -> list[tuple[int, int, str]]:
         if ctx.text.isupper() or ctx.text.islower() or not _ANY_CITY_CUE.search(ctx.text):

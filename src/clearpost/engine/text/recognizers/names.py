@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from clearpost.engine.text import lexicon
 from clearpost.engine.text.context import TextContext, Token
@@ -243,7 +244,146 @@ STRONG_BEFORE_PHRASES = frozenset(
         "big thanks to",
         "huge thanks to",
         "huge congrats to",
+        "one and only",
+        "our sweet",
+        "our gorgeous",
+        "our stunning",
+        "our darling",
+        "our queen",
+        "our fav",
+        "happy healing to",
+        "healing vibes to",
     }
+)
+# A possessive name before a body part or result: "Look at Dev's jawline", "Throwback to
+# Tay's lip journey". After these prepositions the word would otherwise read as a word.
+_POSSESSIVE_BODY = re.compile(
+    r"['’]s\s+(?:new\s+|fresh\s+)?(?:lips?|nose|jaw|jawline|chin|brows?|eyes|eyelids|skin|face|"
+    r"results?|journey|transformation|glow[- ]?up|recovery|profile|smile|cheeks?|neck|body|"
+    r"tummy|abs|waist|booty|before|after|b&a|lip|filler|botox|botox|laser|facial|lift)\b",
+    re.IGNORECASE,
+)
+_POSSESSIVE_PREPS = frozenset({"at", "to", "on", "for", "with"})
+# "Ty for the 5 stars Hunter 💪", "Thanks for the review Ashley!": the thanks addresses the
+# name that closes the clause.
+_THANKS_FOR = re.compile(r"\b(?:thanks|thank you|thank u|ty|thx)\s+for\s+[^.!?,]{1,40}\s$")
+# Interjections before a vocative: "lol Chip you're hilarious", "omg Sunny you look".
+_INTERJECTIONS = frozenset(
+    {"lol", "omg", "haha", "hahaha", "lmao", "lmfao", "aww", "awww", "yo", "ok", "okay", "oh"}
+)
+_ADDRESSED_AFTER = re.compile(r"\s+(?:you['’]re|you are|u r|ur so|you look|you were)\b")
+# A reply or DM opening with the addressee: "Angel we've tried calling you", "Kim your
+# forms are ready".
+_MESSAGE_START_AFTER = re.compile(
+    r"\s*,?\s+(?:we|we['’]ve|we['’]re|we['’]ll|you['’]re|your|ur|just)\b"
+)
+# Name-words that open a sentence as verbs or modals ("Hope you're well", "Will you...").
+VERB_LIKE = frozenset(
+    {
+        "will",
+        "may",
+        "hope",
+        "wish",
+        "trust",
+        "pray",
+        "love",
+        "miss",
+        "bless",
+        "can",
+        "mark",
+        "grant",
+        "sue",
+        "pat",
+        "rob",
+        "bill",
+        "chase",
+        "glad",
+        "just",
+    }
+)
+# A staff member's first name reused for someone else: "Marcus from my gym".
+_SOCIAL_PLACE_AFTER = re.compile(
+    r"\s+from\s+(?:my|our|the|his|her)\s+(?:[\w'’-]+\s+){0,3}?(?:gym|class|church|team|club|"
+    r"school|work|job|neighbou?rhood|building|league|yoga|pilates|crossfit|bible study|"
+    r"book club|college|dorm)\b",
+    re.IGNORECASE,
+)
+_PRONOUN_AFTER = re.compile(
+    r"\s+(?:she|he|they|you|u|we|it|i|ur|your|yours|this|that|everyone|all)\b"
+)
+# Words a reply opens with that are not the addressee: "Sorry, we're fully booked".
+REPLY_OPENERS = frozenset(
+    {
+        "sorry",
+        "perfect",
+        "noted",
+        "absolutely",
+        "awesome",
+        "congrats",
+        "cheers",
+        "welcome",
+        "sure",
+        "yes",
+        "great",
+        "wonderful",
+        "amazing",
+        "lovely",
+        "brilliant",
+        "done",
+        "confirmed",
+        "thanks",
+        "thank",
+        "apologies",
+        "unfortunately",
+        "honestly",
+        "update",
+        "reminder",
+    }
+)
+# Interjected words that are not names: "lol stop you're killing me", "omg queen you're".
+ADDRESS_WORDS = frozenset(
+    {
+        "stop",
+        "wait",
+        "dang",
+        "damn",
+        "same",
+        "yes",
+        "yeah",
+        "yep",
+        "nah",
+        "no",
+        "okay",
+        "bruh",
+        "man",
+        "guys",
+        "yall",
+        "queen",
+        "king",
+        "honey",
+        "sweetie",
+        "girl",
+        "boo",
+        "babes",
+        "friend",
+        "friends",
+        "ladies",
+        "sir",
+        "maam",
+        "mama",
+        "mamas",
+        "sister",
+        "bestie",
+        "love",
+        "hun",
+    }
+)
+_GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "morning"})
+POSSESSIVE_WORDS = frozenset({"my", "her", "his", "our", "your", "their", "ur"})
+# Spanish function words that are also names in the lists ("una", "sol").
+_SPANISH_FUNCTION = frozenset({"una", "uno", "unas", "unos", "del", "las", "los", "mis", "tus"})
+_SPANISH_HINT = re.compile(
+    r"\b(?:de|la|el|que|y|me|en|por|para|con|muy|mi|tu|se|lo|aqu[ií]|gracias|hola)\b"
 )
 # "Hope is healing well" but not "Hope is not a strategy".
 LINKING = frozenset({"is", "was", "has", "had"})
@@ -321,6 +461,13 @@ _HOLIDAY_AFTER = re.compile(r"['’]?s\s+(?:day|eve)\b")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=64)
+def _spanish(lower: str) -> bool:
+    """Whether the text reads as Spanish (two function words), once per text."""
+    hits = _SPANISH_HINT.finditer(lower)
+    return next(hits, None) is not None and next(hits, None) is not None
+
+
 def _fold(word: str) -> str:
     """ "siobhán" -> "siobhan": the name lists spell many names without accents."""
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
@@ -356,10 +503,11 @@ class NameRecognizer:
                 i += 1
                 continue
             if (
-                low in own
+                (low in own and not self._staff_name_for_someone_else(ctx, tokens, i))
                 or low in lexicon.PROCEDURE_TERMS
                 or low in lexicon.NEVER_NAMES
                 or _HOLIDAY_AFTER.match(ctx.lower, tok.end)
+                or self._not_a_person(ctx, tokens, i)
             ):
                 i += 1
                 continue
@@ -379,7 +527,11 @@ class NameRecognizer:
                     or (low not in common and not lexicon.is_word(low) and len(low) > 2)
                     or (
                         low in ambiguous
-                        and (self._capitalised(ctx, tok) or self._context_says_name(ctx, tokens, i))
+                        and (
+                            self._capitalised(ctx, tok)
+                            or self._owned_kin(ctx, tokens, i)
+                            or self._context_says_name(ctx, tokens, i)
+                        )
                     )
                 )
             elif low in plain:
@@ -390,11 +542,27 @@ class NameRecognizer:
                 )
             elif low in ambiguous:
                 is_name = self._context_says_name(ctx, tokens, i)
-            elif self._joined_to_name(ctx, tokens, i, plain, ambiguous) or (
-                low not in common
-                and len(low) > 2
-                and not lexicon.is_word(low)
-                and self._strong_context(ctx, tokens, i)
+            elif (
+                self._joined_to_name(ctx, tokens, i, plain, ambiguous)
+                or (
+                    low not in common
+                    and len(low) > 2
+                    and not lexicon.is_word(low)
+                    and self._strong_context(ctx, tokens, i)
+                )
+                # "lol Chip you're hilarious", in any case: a word spoken to after an
+                # interjection, unless it is an address word ("lol girl you're...").
+                or (
+                    low not in lexicon.frequent_words()
+                    and low not in ADDRESS_WORDS
+                    and not low.endswith("ly")
+                    and self._interjected(ctx, tokens, i)
+                )
+                or (
+                    self._capitalised(ctx, tok)
+                    and low not in lexicon.frequent_words()
+                    and self._addressed(ctx, tokens, i, opening=False)
+                )
             ):
                 is_name = True
             if not is_name:
@@ -437,6 +605,74 @@ class NameRecognizer:
             )
             i = end_idx + 1
         return findings
+
+    @staticmethod
+    def _owned_kin(ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """ "my wife Amber", "TREVOR'S WIFE AMBER": a kinship word owned by someone names
+        the person after it, whatever the case."""
+        if i < 2:
+            return False
+        owner = tokens[i - 2]
+        # "TREVOR'S WIFE": the tokeniser splits "TREVOR'S" into "TREVOR" and "S".
+        owned = owner.lower in POSSESSIVE_WORDS or (
+            owner.lower == "s" and owner.start > 0 and ctx.text[owner.start - 1] in "'’"
+        )
+        if owned and _PRONOUN_AFTER.match(ctx.lower, tokens[i].end):
+            return True  # "tell your sister bree we said hi"
+        return owned and bool(
+            _VOCATIVE_END.match(ctx.text, tokens[i].end)
+            or _POSSESSIVE.match(ctx.text, tokens[i].end)
+            or (i + 1 < len(tokens) and tokens[i + 1].lower in STRONG_AFTER | LINKING)
+        )
+
+    def _staff_name_for_someone_else(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """A staff first name used alone for another person: the addressee of a reply or DM
+        ("Marcus!! we saw your gym selfie", "Hi Tori, your forms...") is the customer, and
+        "Marcus from my gym" is not the surgeon. With a title or surname it is the staff."""
+        tok = tokens[i]
+        plain, _ = lexicon.first_names()
+        if tok.lower not in plain or tok.lower in ctx.profile.own_name_tokens:
+            return False
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (
+            nxt is not None
+            and nxt.lower in ctx.profile.own_tokens
+            and ctx.text[tok.end : nxt.start] in {" ", "-"}
+        ):
+            return False  # "Marcus Bell"
+        prev = tokens[i - 1] if i > 0 else None
+        if prev is not None and prev.lower in TITLES_CLINICIAN:
+            return False
+        if _SOCIAL_PLACE_AFTER.match(ctx.text, tok.end):
+            return True
+        if ctx.kind not in ("reply", "dm_reply"):
+            return False
+        opening = prev is None or (
+            prev.lower in _GREETINGS and i == 1 and ctx.text[prev.end : tok.start] in {" ", ", "}
+        )
+        return opening and bool(
+            re.match(r"\s*(?:!|,|[\U0001F300-\U0001FAFF])", ctx.text[tok.end :])
+        )
+
+    def _not_a_person(self, ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """Name-words that are not people here: a saint's name in a place ("St. David's
+        Medical Center"), a Spanish article in a Spanish text ("hace una semana"), the
+        practice's own street after "on" ("the one on Lamar")."""
+        tok = tokens[i]
+        prev = tokens[i - 1] if i > 0 else None
+        if (
+            prev is not None
+            and prev.lower in {"st", "saint", "san", "santa", "ste"}
+            and (ctx.text[prev.end : tok.start] in {" ", ". "})
+        ):
+            return True
+        if tok.lower in _SPANISH_FUNCTION and _spanish(ctx.lower):
+            return True
+        if prev is not None and prev.lower in {"on", "off", "near", "along", "down"}:
+            street = ctx.profile.address.split(",")[0].lower()
+            if re.search(rf"\b{re.escape(tok.lower)}\b", street):
+                return True
+        return False
 
     @staticmethod
     def _capitalised(ctx: TextContext, tok: Token) -> bool:
@@ -531,6 +767,16 @@ class NameRecognizer:
         before = ctx.lower[max(0, tok.start - 24) : tok.start]
         if _VOCATIVE_CUE.search(before) and _VOCATIVE_END.match(ctx.text, tok.end):
             return True
+        if self._addressed(ctx, tokens, i):
+            return True
+        prev0 = tokens[i - 1] if i > 0 else None
+        if (
+            prev0 is not None
+            and prev0.lower in _POSSESSIVE_PREPS
+            and ctx.text[prev0.end : tok.start] == " "
+            and _POSSESSIVE_BODY.match(ctx.text, tok.end)
+        ):
+            return True
         # A closing vocative in a message addressed to someone: "..., Ren!"
         if (
             ctx.kind in ("reply", "dm_reply")
@@ -557,6 +803,51 @@ class NameRecognizer:
         )
         # "Dmitri wanted...", or mid-sentence when written with a capital: "... Priyanka is back"
         return acts and (self._sentence_start(ctx, tok) or self._capitalised(ctx, tok))
+
+    @staticmethod
+    def _interjected(ctx: TextContext, tokens: list[Token], i: int) -> bool:
+        """ "lol Chip you're hilarious": after an interjection, before "you're"."""
+        if i == 0:
+            return False
+        prev, tok = tokens[i - 1], tokens[i]
+        return (
+            prev.lower in _INTERJECTIONS
+            and ctx.text[prev.end : tok.start] in {" ", ", "}
+            and bool(_ADDRESSED_AFTER.match(ctx.lower, tok.end))
+        )
+
+    @staticmethod
+    def _addressed(ctx: TextContext, tokens: list[Token], i: int, opening: bool = True) -> bool:
+        """The person a message speaks to: "Ty for the 5 stars Hunter 💪", "lol Chip you're
+        hilarious", a reply opening "Angel we've tried calling you"."""
+        tok = tokens[i]
+        if _THANKS_FOR.search(ctx.lower[max(0, tok.start - 60) : tok.start]) and (
+            _VOCATIVE_END.match(ctx.text, tok.end)
+        ):
+            return True
+        if tok.lower in VERB_LIKE:
+            return False
+        prev = tokens[i - 1] if i > 0 else None
+        if NameRecognizer._interjected(ctx, tokens, i):
+            return True
+        # "THAT'S MY WIFE! GRACE YOU LOOK STUNNING": a sentence opened by a name spoken to.
+        if (
+            opening
+            and prev is not None
+            and tok.lower not in REPLY_OPENERS
+            and tok.lower not in lexicon.frequent_words()
+            and re.search(r"[.!?]\s*$", ctx.text[prev.end : tok.start])
+            and _ADDRESSED_AFTER.match(ctx.lower, tok.end)
+        ):
+            return True
+        return (
+            opening
+            and prev is None
+            and ctx.kind in ("reply", "dm_reply")
+            and tok.lower not in REPLY_OPENERS
+            and tok.lower not in lexicon.frequent_words()
+            and bool(_MESSAGE_START_AFTER.match(ctx.lower, tok.end))
+        )
 
     @staticmethod
     def _sentence_start(ctx: TextContext, tok: Token) -> bool:
@@ -605,6 +896,9 @@ class NameRecognizer:
         tok = tokens[i]
         if self._month_date(ctx, tok):
             return False
+        # "said hi, hope she's healing": a verb-like name-word before a pronoun is the verb.
+        if tok.lower in VERB_LIKE and _PRONOUN_AFTER.match(ctx.lower, tok.end):
+            return False
         prev = tokens[i - 1] if i > 0 else None
         gap_before = ctx.text[prev.end : tok.start] if prev else ""
         if (
@@ -614,6 +908,15 @@ class NameRecognizer:
         ):
             return True
         if self._coordinated(ctx, tokens, i):
+            return True
+        if self._addressed(ctx, tokens, i):
+            return True
+        if (
+            prev is not None
+            and prev.lower in _POSSESSIVE_PREPS
+            and gap_before == " "
+            and _POSSESSIVE_BODY.match(ctx.text, tok.end)
+        ):
             return True
         if prev is not None and prev.lower in WEAK_BEFORE and gap_before.strip() == "":
             return False

@@ -16,23 +16,40 @@ from clearpost.engine.text.recognizers import OUTBOUND, REPLIES
 
 _I = re.IGNORECASE
 
+# Medicines and skin products people are told to take, stop or apply.
+_DRUGS = (
+    r"(?:ibuprofen|advil|motrin|tylenol|acetaminophen|paracetamol|aspirin|arnica|antibiotics?|"
+    r"antihistamines?|benadryl|zyrtec|claritin|allegra|hydrocortisone|cortisone|steroid|"
+    r"retinol|retin-a|tretinoin|fish oil|vitamin e|meds|medication|pills?)"
+)
 _ADVICE = re.compile(
     r"\b(?:you should|you(?:['’]ll)? need to|you can|make sure (?:you|to)|try to|be sure to|"
     r"go ahead and|"
-    r"i(?:['’]d)? (?:recommend|suggest)|we(?:['’]d)? (?:recommend|suggest)|just)\s+"
+    r"i(?:['’]d)? (?:recommend|suggest)|we(?:['’]d)? (?:recommend|suggest)|just)"
+    # "you should definitely stop...": one adverb may sit between the opener and the verb.
+    r"(?:\s+(?:definitely|def|really|probably|totally|also|always|just|still|gently))?\s+"
     r"(?:take|stop taking|stop|start|ice|apply|massage|skip|use|keep|wear|remove|pop|drain|sleep|"
-    r"avoid|double|increase|lower|put|switch|try)\b[^.!?]{0,50}"
-    r"\b(?:ibuprofen|advil|motrin|tylenol|acetaminophen|aspirin|arnica|antibiotics?|meds|"
-    r"medication|"
-    r"pills?|\d+\s?mg|ice|heat|compression|garment|binder|massage|incision|stitches|drain|"
+    r"avoid|double|increase|lower|put|switch|try)\b(?!\s+check)[^.!?]{0,50}"
+    rf"\b(?:{_DRUGS}|"
+    r"\d+\s?mg|ice|heat|compression|garment|binder|massage|incision|stitches|drain|"
     r"steri[- ]?strips|ointment|cream|bandage|dressing|the area|it|your)\b"
-    r"|\b(?:take|try)\s+(?:\d+\s?mg|some|an?)?\s*(?:ibuprofen|advil|motrin|tylenol|benadryl|"
-    r"arnica|antibiotics)\b"
-    r"|(?:^|[.!?]\s+)(?:stop|start|keep|switch|skip|double|increase|"
-    r"lower)\b[^.!?]{0,40}\b(?:ibuprofen|advil|motrin|tylenol|aspirin|arnica|antibiotics?|meds|"
-    r"medication|pills?|garment|binder)\b"
-    r"|\b(?:that['’]?s|it['’]?s|this is|sounds) (?:totally |completely |perfectly |"
-    r"very )?(?:normal|fine|expected|nothing to worry about|common)\b"
+    # "take 2 Tylenol", "try a 1% hydrocortisone cream", "try an antihistamine like Zyrtec".
+    r"|\b(?:take|try|use|apply)\s+(?:\d+|one|two|three|a couple of|some|an?|the)?\s*"
+    rf"(?:[\w%.]+\s+)?{_DRUGS}\b"
+    r"|(?:^|[.!?,]\s+)(?:stop|start|keep|switch|skip|double|increase|"
+    rf"lower)\b[^.!?]{{0,40}}\b(?:{_DRUGS}|garment|binder)\b"
+    r"|\bplease\s+(?:massage|ice|apply|take|stop taking|stop|avoid|wear)\b[^.!?]{0,50}"
+    rf"\b(?:{_DRUGS}|\d+\s?mg|ice|heat|compression|garment|binder|massage|incision|"
+    r"stitches|the area|firmly)\b"
+    r"|\b(?:keep (?:your|the) (?:head|face|area|legs?) (?:elevated|up|iced|cold)|"
+    r"(?:cold|warm) compress(?:es)?\b[^.!?]{0,40}\b(?:help|work|bring))"
+    r"|\b(?:that['’]?s|that is|it['’]?s|it is|this is|sounds) (?:totally |completely |"
+    r"perfectly |very )?(?:normal|fine|expected|nothing to worry about|common)\b"
+    # "Some bruising is totally normal", "Swelling is expected the first week"; not a
+    # report of the doctor's finding ("your swelling is expected").
+    r"|(?:^|[.!?]\s*|\b(?:some|a little|mild|minor|any|a bit of)\s+)(?:swelling|bruising|itching|itchiness|tightness|numbness|redness|soreness|lumps?|"
+    r"firmness|tenderness)\s+(?:is|are)\s+(?:totally |completely |perfectly |very |super )?"
+    r"(?:normal|expected|common)\b"
     r"|\bsounds like (?:an? )?(?:infection|seroma|hematoma|capsular contracture|necrosis|"
     r"allergic reaction|vascular occlusion|cold sore|herpes|a flare)\b"
     # Care instructions written to one person: "sleep on your back the first night",

@@ -36,6 +36,7 @@ def test_corpus_files_are_built_from_their_sources() -> None:
     assert (CORPUS_DIR / "holdout2.jsonl").read_text("utf-8") == render(build("holdout2.txt"))
     assert (CORPUS_DIR / "holdout3.jsonl").read_text("utf-8") == render(build("holdout3.txt"))
     assert (CORPUS_DIR / "holdout4.jsonl").read_text("utf-8") == render(build("holdout4.txt"))
+    assert (CORPUS_DIR / "holdout5.jsonl").read_text("utf-8") == render(build("holdout5.txt"))
 
 
 def test_corpus_shape() -> None:
@@ -80,7 +81,8 @@ def test_case_variants_keep_recall(dev: Report, how: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl"]
+    "name",
+    ["holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl"],
 )
 def test_held_out_floor(name: str) -> None:
     """Floors just under what was measured on the held-out sets (see docs/text-engine.md)."""
