@@ -1,0 +1,300 @@
+"""`clearpost deid` per file: scrub, find, redact, re-encode clean, then verify the output.
+
+Order and why:
+1. `scrub_file` (media-scrub) first: it refuses what cannot be cleaned, records the
+   provenance while the metadata still exists and proves the scrubbed bytes clean with
+   ExifTool. If nothing needs redacting, those lossless bytes are the output.
+2. Detection runs on the upright image (EXIF orientation applied), because manual
+   regions are drawn on the upright image and detectors expect upright faces.
+3. Redaction changes pixels, so the image is re-encoded from bare pixels (no metadata
+   can survive) in the input's format.
+4. Verification looks at the OUTPUT as a reader would: faces again at a lower threshold,
+   text again, ExifTool again. A residue found there is redacted once more with a solid
+   fill (escalation); if anything is still found, the file fails verification and
+   nothing is written.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from clearpost.engine.media.batch import FileOutcome, sha256_file
+from clearpost.engine.media.encode import Pixels, StillFormat, encode_still, load_oriented
+from clearpost.engine.media.exiftool import shared
+from clearpost.engine.media.faces import (
+    CenterFaceDetector,
+    DetectorUnavailableError,
+    FaceBox,
+    PyramidSettings,
+)
+from clearpost.engine.media.redact import GROW, Region, Style, redact, union_mask
+from clearpost.engine.media.regions import ManualRegion, RegionsError, RegionsFile, load_regions
+from clearpost.engine.media.report import (
+    Face,
+    Refusal,
+    SensitiveRegion,
+    TextRegion,
+    Verification,
+    reason,
+)
+from clearpost.engine.media.scrub import ScrubOptions, scrub_file
+from clearpost.engine.media.sensitive import SensitiveDetector, default_sensitive_detector
+from clearpost.engine.media.sniff import sniff_file
+from clearpost.engine.media.textregions import (
+    RapidTextDetector,
+    TextBox,
+    TextDetectorUnavailableError,
+)
+from clearpost.engine.media.verify_metadata import residual_from_tags
+
+FACE_RULE = "HIPAA-DEID-FULL-FACE"
+TEXT_RULE = "HIPAA-DEID-CONTACT-IDS"
+META_RULE = "HIPAA-DEID-METADATA"
+FEATURE_RULE = "HIPAA-DEID-UNIQUE-FEATURES"
+TEXT_GROW = 1.15
+ESCALATIONS = 2
+_OUT_FORMAT: dict[str, StillFormat] = {
+    ".jpg": "jpeg",
+    ".png": "png",
+    ".webp": "webp",
+    ".heic": "heic",
+}
+_EXT: dict[StillFormat, str] = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "heic": ".heic"}
+
+
+@dataclass(frozen=True, slots=True)
+class DeidOptions:
+    faces: str = "redact"  # "redact" | "keep"
+    text: str = "redact"  # "redact" | "keep"
+    audio: str = "strip"  # "strip" | "keep"
+    style: Style = "pixelate"
+    regions_path: Path | None = None
+    allow_words: frozenset[str] = frozenset()
+    face_settings: PyramidSettings = field(default_factory=PyramidSettings)
+    verify_threshold: float = 0.2
+    scrub: ScrubOptions = field(default_factory=ScrubOptions)
+    quality: int = 95
+
+
+@dataclass
+class Detectors:
+    """The injectable units of one worker process (models load once per process)."""
+
+    faces: CenterFaceDetector
+    text: RapidTextDetector
+    sensitive: SensitiveDetector
+
+
+_DETECTORS: dict[tuple[object, ...], Detectors] = {}
+_REGIONS: dict[Path, RegionsFile] = {}
+
+
+def detectors_for(options: DeidOptions) -> Detectors:
+    key = (options.face_settings, options.allow_words)
+    if key not in _DETECTORS:
+        _DETECTORS[key] = Detectors(
+            CenterFaceDetector(options.face_settings),
+            RapidTextDetector(options.allow_words),
+            default_sensitive_detector(),
+        )
+    return _DETECTORS[key]
+
+
+def manual_regions_for(options: DeidOptions, sha: str, shown: str) -> tuple[ManualRegion, ...]:
+    if options.regions_path is None:
+        return ()
+    if options.regions_path not in _REGIONS:
+        try:
+            _REGIONS[options.regions_path] = load_regions(options.regions_path)
+        except RegionsError as exc:
+            raise Refusal(FEATURE_RULE, f"the regions file is invalid: {exc}") from None
+    return _REGIONS[options.regions_path].for_file(sha, shown)
+
+
+def face_region(face: FaceBox) -> Region:
+    return Region.from_box((face.x, face.y, face.w, face.h), GROW, "rect")
+
+
+def text_region(box: TextBox) -> Region:
+    cx = sum(p[0] for p in box.points) / len(box.points)
+    cy = sum(p[1] for p in box.points) / len(box.points)
+    return Region(
+        tuple((cx + (x - cx) * TEXT_GROW, cy + (y - cy) * TEXT_GROW) for x, y in box.points)
+    )
+
+
+def _clip_box(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
+    x0, y0 = max(0, box[0]), max(0, box[1])
+    x1, y1 = min(w, box[0] + box[2]), min(h, box[1] + box[3])
+    return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def deid_file(path: Path, options: DeidOptions) -> FileOutcome:
+    """The `process` function of `clearpost deid` for the batch runner."""
+    sniffed = sniff_file(path)
+    if sniffed.kind == "video":
+        from clearpost.engine.media.video import deid_video
+
+        outcome: FileOutcome = deid_video(path, options)
+        return outcome
+    base = scrub_file(path, options.scrub)
+    report = base.report
+    if report.status != "cleared" or base.data is None:
+        return base
+    return deid_still_bytes(base, path, options)
+
+
+def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> FileOutcome:
+    """Redact an already scrubbed still (bytes in `base`)."""
+    report = base.report
+    assert base.data is not None
+    t0 = time.perf_counter()
+    det = detectors_for(options)
+    sha = sha256_file(path)
+    manual = manual_regions_for(options, sha, str(path))
+    rgb, _info = load_oriented(base.data, limits=options.scrub.limits)
+    h, w = rgb.shape[:2]
+    report.width, report.height = w, h
+    regions: list[Region] = [m.region for m in manual if m.active(0, 0.0)]
+    try:
+        faces = det.faces.detect(rgb)
+    except DetectorUnavailableError as exc:
+        raise Refusal(FACE_RULE, f"faces cannot be checked: {exc}") from None
+    t1 = time.perf_counter()
+    report.timings_ms["faces_ms"] = round((t1 - t0) * 1000)
+    action = "redacted" if options.faces == "redact" else "kept"
+    report.faces = [Face(_clip_box(f.box, w, h), round(f.score, 3), action) for f in faces]
+    if options.faces == "redact":
+        regions += [face_region(f) for f in faces]
+    texts: list[TextBox] = []
+    try:
+        texts = det.text.detect(rgb)
+    except TextDetectorUnavailableError as exc:
+        if options.text == "redact":
+            raise Refusal(TEXT_RULE, f"burned-in text cannot be checked: {exc}") from None
+    t2 = time.perf_counter()
+    report.timings_ms["text_ms"] = round((t2 - t1) * 1000)
+    for tb in texts:
+        if tb.allowed:
+            act = "allowed"
+        elif options.text == "redact":
+            act = "redacted"
+            regions.append(text_region(tb))
+        else:
+            act = "kept"
+        report.text_regions.append(TextRegion(_clip_box(tb.box, w, h), tb.text, act))
+    report.sensitive_regions = [
+        SensitiveRegion(s.box, s.label, round(s.score, 3)) for s in det.sensitive.detect(rgb)
+    ]
+    t3 = time.perf_counter()
+    report.timings_ms["sensitive_ms"] = round((t3 - t2) * 1000)
+    if not regions:
+        # Nothing to change: the scrubbed, pixel-identical bytes are the output.
+        out_rgb, data, ext = rgb, base.data, base.ext
+    else:
+        fmt = _OUT_FORMAT.get(base.ext, "png")
+        out_rgb = redact(rgb, regions, options.style)
+        data, ext = _encode(out_rgb, fmt, options, _info.icc), _EXT[fmt]
+    report.timings_ms["redact_ms"] = round((time.perf_counter() - t3) * 1000)
+    data, ext, verification = _verify_still(data, ext, regions, options, det, _info.icc)
+    report.verification = verification
+    report.timings_ms["verify_ms"] = round((time.perf_counter() - t3) * 1000)
+    outcome = FileOutcome(report, data=data, ext=ext)
+    if not verification.passed:
+        what = []
+        if verification.residual_faces:
+            what.append(f"{verification.residual_faces} face(s)")
+        if verification.residual_text:
+            what.append(f"{verification.residual_text} text region(s)")
+        if verification.residual_metadata:
+            what.append("metadata " + ", ".join(verification.residual_metadata[:5]))
+        rule_id = (
+            FACE_RULE
+            if verification.residual_faces
+            else (TEXT_RULE if verification.residual_text else META_RULE)
+        )
+        report.refuse(
+            reason(rule_id, "still found in the output after redaction: " + "; ".join(what)),
+            "failed_verification",
+        )
+        return outcome
+    report.status = "cleared"
+    return outcome
+
+
+def _encode(rgb: Pixels, fmt: StillFormat, options: DeidOptions, icc: bytes | None) -> bytes:
+    if fmt == "jpeg" and rgb.shape[2] == 4:
+        rgb = np.ascontiguousarray(rgb[:, :, :3])
+    return encode_still(rgb, fmt, quality=options.quality, icc=icc)
+
+
+def _residual_faces(rgb: Pixels, det: Detectors, options: DeidOptions) -> list[FaceBox]:
+    return det.faces.detect(rgb, threshold=options.verify_threshold)
+
+
+def _residual_text(rgb: Pixels, det: Detectors) -> list[TextBox]:
+    return [t for t in det.text.detect(rgb) if not t.allowed]
+
+
+def _outside(box: tuple[int, int, int, int], mask: npt.NDArray[np.bool_]) -> bool:
+    """A residue counts only outside what was already redacted: inside a redacted area
+    the pixels are block means or a flat fill by construction, and a detector firing on
+    a pixelated head shape there finds nothing that could identify anyone."""
+    x, y, w, h = box
+    sub = mask[max(0, y) : max(0, y + h), max(0, x) : max(0, x + w)]
+    return sub.size == 0 or float(sub.mean()) < 0.5
+
+
+def _verify_still(
+    data: bytes,
+    ext: str,
+    regions: list[Region],
+    options: DeidOptions,
+    det: Detectors,
+    icc: bytes | None,
+) -> tuple[bytes, str, Verification]:
+    """Check the output bytes; escalate with a solid fill over any residue, then re-check."""
+    for attempt in range(ESCALATIONS + 1):
+        rgb, _ = load_oriented(data, limits=options.scrub.limits)
+        mask = union_mask(regions, rgb.shape[0], rgb.shape[1])
+        faces = (
+            [f for f in _residual_faces(rgb, det, options) if _outside(f.box, mask)]
+            if options.faces == "redact"
+            else []
+        )
+        texts = (
+            [t for t in _residual_text(rgb, det) if _outside(t.box, mask)]
+            if options.text == "redact"
+            else []
+        )
+        meta = _metadata_residue(data, ext)
+        if (faces or texts) and attempt < ESCALATIONS and not meta:
+            extra = [face_region(f) for f in faces] + [text_region(t) for t in texts]
+            regions = regions + extra
+            fmt = _OUT_FORMAT.get(ext, "png")
+            solid = redact(rgb, extra, "solid")
+            data, ext = _encode(solid, fmt, options, icc), _EXT[fmt]
+            continue
+        passed = not (faces or texts or meta)
+        return data, ext, Verification(passed, len(faces), len(texts), meta)
+    raise AssertionError("unreachable")
+
+
+def _metadata_residue(data: bytes, ext: str) -> list[str]:
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(suffix=ext, prefix="cp-deid-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        tags = shared().read(Path(name))
+    finally:
+        Path(name).unlink(missing_ok=True)
+    residual = residual_from_tags(tags)
+    return residual
