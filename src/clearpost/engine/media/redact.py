@@ -101,12 +101,19 @@ def redact(image: Pixels, regions: Sequence[Region], style: Style = "pixelate") 
 
 
 def _pixelate(patch: Pixels) -> Pixels:
-    """Mean colour per block, at most MAX_BLOCKS blocks along the longer side."""
+    """Exact mean colour per square block, at most MAX_BLOCKS blocks along the longer side.
+
+    Blocks are exact (no interpolating resize) so every output pixel is provably a
+    function of its block's mean alone."""
     ph, pw = patch.shape[:2]
     block = max(1, -(-max(ph, pw) // MAX_BLOCKS))
-    bh, bw = max(1, -(-ph // block)), max(1, -(-pw // block))
-    small = cv2.resize(patch, (bw, bh), interpolation=cv2.INTER_AREA)
-    return np.asarray(cv2.resize(small, (pw, ph), interpolation=cv2.INTER_NEAREST), np.uint8)
+    bh, bw = -(-ph // block), -(-pw // block)
+    out = np.empty_like(patch)
+    for by in range(bh):
+        for bx in range(bw):
+            ys, xs = slice(by * block, (by + 1) * block), slice(bx * block, (bx + 1) * block)
+            out[ys, xs] = patch[ys, xs].reshape(-1, patch.shape[2]).mean(axis=0).round()
+    return out
 
 
 def union_mask(regions: Sequence[Region], height: int, width: int) -> Mask:

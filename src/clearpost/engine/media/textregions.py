@@ -90,8 +90,18 @@ class RapidTextDetector:
         return _dedupe(boxes)
 
     def _allowed(self, text: str) -> bool:
-        words = [m.lower() for m in _WORD.findall(text)]
-        return bool(self.allow_words) and bool(words) and all(w in self.allow_words for w in words)
+        """True when the text is made only of allow-listed words. The recogniser often
+        drops spaces ("LakesideAesthetics"), so the letters are segmented against the
+        list instead of split on spaces; anything left over keeps the region redacted."""
+        letters = "".join(m.lower() for m in _WORD.findall(text)).replace("_", "")
+        if not self.allow_words or not letters:
+            return False
+        ok = [True] + [False] * len(letters)
+        for end in range(1, len(letters) + 1):
+            ok[end] = any(
+                ok[start] and letters[start:end] in self.allow_words for start in range(end)
+            )
+        return ok[-1]
 
 
 def parse_allow_list(words: Iterable[str]) -> frozenset[str]:

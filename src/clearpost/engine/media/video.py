@@ -49,7 +49,7 @@ from clearpost.engine.media.redact import Region, redact
 from clearpost.engine.media.report import Face, Refusal, TextRegion, Verification, reason
 from clearpost.engine.media.scrub import scrub_file
 from clearpost.engine.media.textregions import TextBox
-from clearpost.engine.media.verify_metadata import residual_from_tags
+from clearpost.engine.media.verify_metadata import merge_unique, residual_from_tags
 
 Pixels = npt.NDArray[np.uint8]
 _TMP_ROOT = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108 - RAM scratch
@@ -215,9 +215,9 @@ def deid_video(
         raise Refusal(META_RULE, f"the redacted video could not be written ({exc})") from None
     finally:
         scrubbed.unlink(missing_ok=True)
-    report.metadata_removed += [
-        f"Container:{r}" for r in removed if r not in report.metadata_removed
-    ]
+    report.metadata_removed = merge_unique(
+        report.metadata_removed, (f"Container:{r}" for r in removed)
+    )
     t2 = time.perf_counter()
     report.timings_ms["encode_ms"] = round((t2 - t1) * 1000)
     verification = verify_video(out, options, det)
