@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from clearpost.engine.media import redact as _redaction
 from clearpost.engine.media.batch import FileOutcome, sha256_file
 from clearpost.engine.media.encode import Pixels, StillFormat, encode_still, load_oriented
 from clearpost.engine.media.exiftool import shared
@@ -32,7 +33,7 @@ from clearpost.engine.media.faces import (
     FaceBox,
     PyramidSettings,
 )
-from clearpost.engine.media.redact import GROW, Region, Style, redact, union_mask
+from clearpost.engine.media.redact import GROW, Region, Style, redact, region_mask, union_mask
 from clearpost.engine.media.regions import ManualRegion, RegionsError, RegionsFile, load_regions
 from clearpost.engine.media.report import (
     Face,
@@ -161,6 +162,7 @@ def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> Fil
     h, w = rgb.shape[:2]
     report.width, report.height = w, h
     regions: list[Region] = [m.region for m in manual if m.active(0, 0.0)]
+    kinds: list[str] = ["manual"] * len(regions)
     try:
         faces = det.faces.detect(rgb)
     except DetectorUnavailableError as exc:
@@ -171,6 +173,7 @@ def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> Fil
     report.faces = [Face(_clip_box(f.box, w, h), round(f.score, 3), action) for f in faces]
     if options.faces == "redact":
         regions += [face_region(f) for f in faces]
+        kinds += ["face"] * len(faces)
     texts: list[TextBox] = []
     try:
         texts = det.text.detect(rgb)
@@ -185,6 +188,7 @@ def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> Fil
         elif options.text == "redact":
             act = "redacted"
             regions.append(text_region(tb))
+            kinds.append("text")
         else:
             act = "kept"
         report.text_regions.append(TextRegion(_clip_box(tb.box, w, h), tb.text, act))
@@ -201,7 +205,7 @@ def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> Fil
         out_rgb = redact(rgb, regions, options.style)
         data, ext = _encode(out_rgb, fmt, options, _info.icc), _EXT[fmt]
     report.timings_ms["redact_ms"] = round((time.perf_counter() - t3) * 1000)
-    data, ext, verification = _verify_still(data, ext, regions, options, det, _info.icc)
+    data, ext, verification = _verify_still(data, ext, regions, kinds, options, det, _info.icc)
     report.verification = verification
     report.timings_ms["verify_ms"] = round((time.perf_counter() - t3) * 1000)
     outcome = FileOutcome(report, data=data, ext=ext)
@@ -250,18 +254,50 @@ def _outside(box: tuple[int, int, int, int], mask: npt.NDArray[np.bool_]) -> boo
     return sub.size == 0 or float(sub.mean()) < 0.5
 
 
+def not_redacted(rgb: Pixels, regions: list[Region], style: Style) -> list[int]:
+    """Indexes of regions whose pixels in the OUTPUT are not redacted.
+
+    Redaction is idempotent: redacting an already redacted region again changes
+    (almost) nothing, while redacting original content changes it a lot. The tolerance
+    absorbs the output codec's rounding."""
+    tolerance = 10.0 if style == "blur" else 4.0
+    h, w = rgb.shape[:2]
+    bad = []
+    for i, region in enumerate(regions):
+        mask = region_mask(region, h, w)
+        if not mask.any():
+            continue
+        again = _redaction.redact(rgb, [region], style)
+        diff = np.abs(again[mask][:, :3].astype(np.int16) - rgb[mask][:, :3].astype(np.int16))
+        if float(diff.mean()) > tolerance:
+            bad.append(i)
+    return bad
+
+
 def _verify_still(
     data: bytes,
     ext: str,
     regions: list[Region],
+    kinds: list[str],
     options: DeidOptions,
     det: Detectors,
     icc: bytes | None,
 ) -> tuple[bytes, str, Verification]:
-    """Check the output bytes; escalate with a solid fill over any residue, then re-check."""
+    """Check the output bytes; escalate with a solid fill over any residue, then re-check.
+
+    A detection counts as residual unless it lies inside a region that the output shows
+    redacted (checked by idempotence, not trusted)."""
+    styles: list[Style] = [options.style] * len(regions)
     for attempt in range(ESCALATIONS + 1):
         rgb, _ = load_oriented(data, limits=options.scrub.limits)
-        mask = union_mask(regions, rgb.shape[0], rgb.shape[1])
+        h, w = rgb.shape[:2]
+        unredacted: set[int] = set()
+        for style in set(styles):
+            idx = [i for i, s in enumerate(styles) if s == style]
+            bad = not_redacted(rgb, [regions[i] for i in idx], style)
+            unredacted.update(idx[j] for j in bad)
+        done = [r for i, r in enumerate(regions) if i not in unredacted]
+        mask = union_mask(done, h, w)
         faces = (
             [f for f in _residual_faces(rgb, det, options) if _outside(f.box, mask)]
             if options.faces == "redact"
@@ -272,16 +308,23 @@ def _verify_still(
             if options.text == "redact"
             else []
         )
+        missed_faces = sum(1 for i in unredacted if kinds[i] != "text")
+        missed_text = sum(1 for i in unredacted if kinds[i] == "text")
         meta = _metadata_residue(data, ext)
-        if (faces or texts) and attempt < ESCALATIONS and not meta:
+        n_faces, n_text = len(faces) + missed_faces, len(texts) + missed_text
+        if (n_faces or n_text) and attempt < ESCALATIONS and not meta:
             extra = [face_region(f) for f in faces] + [text_region(t) for t in texts]
+            extra += [regions[i] for i in sorted(unredacted)]
             regions = regions + extra
+            kinds = kinds + ["face"] * len(faces) + ["text"] * len(texts)
+            kinds += [kinds[i] for i in sorted(unredacted)]
+            styles = styles + ["solid"] * (len(extra))
             fmt = _OUT_FORMAT.get(ext, "png")
             solid = redact(rgb, extra, "solid")
             data, ext = _encode(solid, fmt, options, icc), _EXT[fmt]
             continue
-        passed = not (faces or texts or meta)
-        return data, ext, Verification(passed, len(faces), len(texts), meta)
+        passed = not (n_faces or n_text or meta)
+        return data, ext, Verification(passed, n_faces, n_text, meta)
     raise AssertionError("unreachable")
 
 

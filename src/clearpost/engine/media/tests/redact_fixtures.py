@@ -90,6 +90,6 @@ def text_card(
         nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
         rot[0, 2] += nw / 2 - w / 2
         rot[1, 2] += nh / 2 - h / 2
-        arr = cv2.warpAffine(arr, rot, (nw, nh), borderValue=(200, 190, 180))
+        arr = np.asarray(cv2.warpAffine(arr, rot, (nw, nh), borderValue=(200, 190, 180)), np.uint8)
         polys = [(np.c_[p, np.ones(4)] @ rot.T).astype(np.float32) for p in polys]
     return np.ascontiguousarray(arr), polys
