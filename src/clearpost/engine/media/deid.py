@@ -197,17 +197,22 @@ def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> Fil
     ]
     t3 = time.perf_counter()
     report.timings_ms["sensitive_ms"] = round((t3 - t2) * 1000)
-    if not regions:
+    if _info.frames > 1:
+        # Only the first frame was decoded and checked, so only it may leave.
+        report.metadata_removed.append(
+            f"Container:animation: only the first of {_info.frames} frames kept (checked)"
+        )
+    if not regions and _info.frames <= 1:
         # Nothing to change: the scrubbed, pixel-identical bytes are the output.
-        out_rgb, data, ext = rgb, base.data, base.ext
+        data, ext = base.data, base.ext
     else:
         fmt = _OUT_FORMAT.get(base.ext, "png")
-        out_rgb = redact(rgb, regions, options.style)
-        data, ext = _encode(out_rgb, fmt, options, _info.icc), _EXT[fmt]
-    report.timings_ms["redact_ms"] = round((time.perf_counter() - t3) * 1000)
+        data, ext = _encode(redact(rgb, regions, options.style), fmt, options, _info.icc), _EXT[fmt]
+    t4 = time.perf_counter()
+    report.timings_ms["redact_ms"] = round((t4 - t3) * 1000)
     data, ext, verification = _verify_still(data, ext, regions, kinds, options, det, _info.icc)
     report.verification = verification
-    report.timings_ms["verify_ms"] = round((time.perf_counter() - t3) * 1000)
+    report.timings_ms["verify_ms"] = round((time.perf_counter() - t4) * 1000)
     outcome = FileOutcome(report, data=data, ext=ext)
     if not verification.passed:
         what = []

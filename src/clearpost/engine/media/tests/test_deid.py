@@ -150,3 +150,17 @@ def test_orientation_corrected_before_detection(tmp_path: Path) -> None:
     assert report.status == "cleared", report.reason
     assert (report.width, report.height) == (640, 480)
     assert len(report.faces) == 1
+
+
+def test_animated_gif_leaves_as_checked_first_frame(tmp_path: Path) -> None:
+    img, _ = face_scene("obama.jpg", 120, 0)
+    blank = Image.fromarray(np.full_like(img, 200))
+    src = tmp_path / "anim.gif"
+    blank.save(src, save_all=True, append_images=[Image.fromarray(img)], duration=100)
+    report = _run(src, tmp_path / "out", DeidOptions())
+    assert report.status == "cleared", report.reason
+    out = Path(report.output or "")
+    assert out.suffix == ".png"
+    with Image.open(out) as im:
+        assert getattr(im, "n_frames", 1) == 1
+    assert any("first of 2 frames" in m for m in report.metadata_removed)
