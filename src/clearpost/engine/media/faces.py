@@ -72,6 +72,7 @@ class PyramidSettings:
     tile: int = 640
     rotations: tuple[int, ...] = (0, 90, 270)
     rotation_min_face: int = 40
+    level_step: float = 4.0
     nms_iou: float = 0.3
 
 
@@ -179,15 +180,19 @@ class CenterFaceDetector:
         return nms(found, s.nms_iou)
 
     def _levels(self, w: int, h: int, rot: int) -> Iterator[float]:
-        """Scales from coarse (whole image in one tile) to fine (many tiles)."""
+        """Scales from fine (tiles) to coarse (the whole image in one tile).
+
+        CenterFace finds faces from ~16 px to well over 64 px at one scale, so levels are
+        `level_step` apart; a face too big for one level's tile overlap is found at the
+        next coarser level."""
         s = self.settings
         min_face = s.min_face if rot == 0 else s.rotation_min_face
-        finest = min(1.0, s.native_min / min_face)
-        scale = min(1.0, s.coarse_side / max(w, h))
-        yield scale
-        while scale < finest:
-            scale = min(finest, scale * 2.0)
+        coarse = min(1.0, s.coarse_side / max(w, h))
+        scale = max(coarse, min(1.0, s.native_min / min_face))
+        while scale > coarse * 1.01:
             yield scale
+            scale = max(coarse, scale / s.level_step)
+        yield coarse
 
     def _detect_at(self, img: RGB, scale: float, thr: float) -> list[FaceBox]:
         h, w = img.shape[:2]
