@@ -49,6 +49,7 @@ $(VENV)/.bench: requirements/bench.lock | $(BIN)/python
 	touch $@
 
 bench: deps venv $(VENV)/.bench
+	@bash scripts/system-deps-bench.sh
 	$(BIN)/python -m bench
 
 lock:

@@ -20,7 +20,17 @@ from typing import Any
 from clearpost.engine.media.report import Refusal
 
 RULE = "HIPAA-DEID-METADATA"
-READ_ARGS = ("-j", "-G0:1", "-a", "-u", "-api", "LargeFileSupport=1", "-charset", "filename=utf8")
+READ_ARGS = (
+    "-j",
+    "-n",
+    "-G0:1",
+    "-a",
+    "-u",
+    "-api",
+    "LargeFileSupport=1",
+    "-charset",
+    "filename=utf8",
+)
 
 
 class ExifToolUnavailable(Refusal):

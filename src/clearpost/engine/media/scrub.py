@@ -112,7 +112,8 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
     check_file_size(path.stat().st_size, sniffed.kind, options.limits)
     report = FileReport(input=str(path), format=sniffed.format)
     reader = shared()
-    before = reader.read(path)
+    # Provenance and the before-list: no trailer scan or composite tags needed.
+    before = reader.read(path, "-fast2", "-e")
     t = lap("read_ms", t0)
     fmt = sniffed.format
     notes: list[str] = []
@@ -165,7 +166,7 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
         check_path.write_bytes(out_data)
     assert check_path is not None
     try:
-        after = reader.read(check_path, *(["-ee"] if sniffed.kind == "video" else []))
+        after = reader.read(check_path, "-e", *(["-ee"] if sniffed.kind == "video" else []))
     finally:
         if out_data is not None:
             check_path.unlink(missing_ok=True)

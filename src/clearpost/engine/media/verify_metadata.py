@@ -104,6 +104,8 @@ def residual_from_tags(tags: Mapping[str, Any]) -> list[str]:
     """The identifying or unexplained tags among an ExifTool JSON record."""
     out: list[str] = []
     for key, value in tags.items():
+        if key == "SourceFile":
+            continue
         g0, g1, name = split_key(key)
         if g0 == "ExifTool" and name == "Error":
             out.append(f"unreadable: {value}")
@@ -111,11 +113,13 @@ def residual_from_tags(tags: Mapping[str, Any]) -> list[str]:
         if g0 == "ExifTool" and name == "Warning" and "trailer" in str(value).lower():
             out.append(f"trailing data: {value}")
             continue
-        if g0 in IGNORED_GROUPS or g1 in IGNORED_GROUPS:
-            continue
         low = name.lower()
+        if g1 == "System":
+            continue
         if _is_binary(value) and name != "MediaData" and any(h in low for h in _EMBEDDED_HINTS):
             out.append(f"embedded image: {key}")
+            continue
+        if g0 in IGNORED_GROUPS or g1 in IGNORED_GROUPS:
             continue
         if name in _DATE_TAGS and g0 in ("QuickTime", "ICC_Profile"):
             if str(value).strip() not in _ZERO_DATES:
@@ -136,7 +140,7 @@ def residual_metadata(
     `embedded` adds -ee (timed metadata in video tracks, trailers). Raises Refusal
     (fail closed) when ExifTool is missing or cannot read the file.
     """
-    tags = (reader or shared()).read(path, *(["-ee"] if embedded else []))
+    tags = (reader or shared()).read(path, *(["-ee"] if embedded else []))  # composite tags too
     return residual_from_tags(tags)
 
 

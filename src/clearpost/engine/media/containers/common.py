@@ -23,6 +23,7 @@ class Stripped:
     orientation: int = 1
     exif: list[bytes] = field(default_factory=list)  # raw TIFF payloads seen (provenance)
     icc_kept: bool = False
+    trailing: int = 0  # bytes found after the container's end marker
 
 
 def human_size(n: int) -> str:
@@ -46,6 +47,8 @@ def _ifd_entries(tiff: bytes, offset: int, endian: str) -> dict[int, tuple[int, 
 
 
 def _endian(tiff: bytes) -> str | None:
+    if len(tiff) < 8:
+        return None
     if tiff[:4] == b"II*\x00":
         return "<"
     if tiff[:4] == b"MM\x00*":

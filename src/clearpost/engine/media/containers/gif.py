@@ -50,7 +50,7 @@ def strip_gif(data: bytes) -> Stripped:
             pos = _sub_blocks_end(data, pos)
             out.append(data[start:pos])
         elif block == 0x21:
-            if pos + 2 > n:
+            if pos + 3 > n:
                 raise ContainerError("truncated GIF extension")
             label = data[pos + 1]
             start = pos
@@ -73,5 +73,6 @@ def strip_gif(data: bytes) -> Stripped:
             raise ContainerError(f"corrupt GIF: unknown block 0x{block:02x}")
     if pos < n:
         result.removed.append(f"GIF data after trailer ({human_size(n - pos)})")
+        result.trailing = n - pos
     result.data = b"".join(out)
     return result

@@ -125,6 +125,7 @@ def strip_jpeg(data: bytes) -> Stripped:
         raise ContainerError("corrupt JPEG: no frame header")
     if pos < n:
         result.removed.append(f"JPEG data after EOI ({human_size(n - pos)})")
+        result.trailing = n - pos
     inserts: list[bytes] = []
     if result.orientation != 1:
         inserts.append(_segment(0xE1, b"Exif\x00\x00" + orientation_tiff(result.orientation)))

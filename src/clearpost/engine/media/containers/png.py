@@ -92,6 +92,7 @@ def strip_png(data: bytes) -> Stripped:
             break
     if pos < n:
         result.removed.append(f"PNG data after IEND ({human_size(n - pos)})")
+        result.trailing = n - pos
     if result.orientation != 1:
         out.insert(2, _chunk(b"eXIf", orientation_tiff(result.orientation)))
     result.data = b"".join(out)

@@ -65,6 +65,7 @@ def strip_webp(data: bytes) -> Stripped:
         pos = body_end + (size & 1)
     if len(data) > end:
         result.removed.append(f"WebP data after RIFF ({human_size(len(data) - end)})")
+        result.trailing = len(data) - end
     if not any(c[:4] in (b"VP8 ", b"VP8L", b"ANMF") for c in chunks):
         raise ContainerError("WebP has no image data")
     if vp8x is not None:
