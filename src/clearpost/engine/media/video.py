@@ -46,7 +46,14 @@ from clearpost.engine.media.deid import (
 from clearpost.engine.media.exiftool import shared
 from clearpost.engine.media.faces import FaceBox, box_iou
 from clearpost.engine.media.redact import Region, redact
-from clearpost.engine.media.report import Face, Refusal, TextRegion, Verification, reason
+from clearpost.engine.media.report import (
+    Face,
+    Refusal,
+    SensitiveRegion,
+    TextRegion,
+    Verification,
+    reason,
+)
 from clearpost.engine.media.scrub import scrub_file
 from clearpost.engine.media.textregions import TextBox
 from clearpost.engine.media.verify_metadata import merge_unique, residual_from_tags
@@ -171,6 +178,9 @@ def deid_video(
             per_frame.append(video_faces.detect(rgb) if options.faces == "redact" else [])
             if options.text == "redact" and i % vs.text_every == 0:
                 text_hits[i] = [b for b in det.text.detect(rgb) if not b.allowed]
+            if i % vs.text_every == 0 and (det.sensitive.available or i == 0):
+                for sb in det.sensitive.detect(rgb):
+                    report.sensitive_regions.append(SensitiveRegion(sb.box, sb.label, sb.score))
     except av.FFmpegError as exc:
         scrubbed.unlink(missing_ok=True)
         raise Refusal(META_RULE, f"the video cannot be decoded ({exc})") from None

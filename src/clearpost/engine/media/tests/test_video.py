@@ -65,6 +65,7 @@ def test_video_faces_masked_in_every_frame(tmp_path: Path, audio: str) -> None:
     assert out.suffix == ".mp4" and "Jane" not in out.name
     assert report.faces and report.verification and report.verification.residual_faces == 0
     assert ("audio" in _streams(out)) is (audio == "keep")
+    assert report.sensitive_regions  # checked, or explicitly "unavailable"
     # Independent check: a lower threshold, whole frame, no tiles.
     det = CenterFaceDetector()
     with av.open(str(out)) as c:
