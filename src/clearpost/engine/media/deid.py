@@ -247,7 +247,9 @@ def _residual_faces(rgb: Pixels, det: Detectors, options: DeidOptions) -> list[F
 
 
 def _residual_text(rgb: Pixels, det: Detectors) -> list[TextBox]:
-    return [t for t in det.text.detect(rgb) if not t.allowed]
+    # Recognition only matters for the allow-list; without one, detection is enough.
+    recognize = bool(det.text.allow_words)
+    return [t for t in det.text.detect(rgb, recognize=recognize) if not t.allowed]
 
 
 def _outside(box: tuple[int, int, int, int], mask: npt.NDArray[np.bool_]) -> bool:
