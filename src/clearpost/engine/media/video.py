@@ -133,13 +133,21 @@ def masks_per_frame(tracks: list[Track], n_frames: int, max_gap: int) -> list[li
     return out
 
 
+def upright(frame: av.VideoFrame) -> Pixels:
+    """The frame as displayed: phones store portrait video sideways with a display
+    matrix; detectors need upright faces and the output carries no matrix."""
+    rgb = np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
+    turn = round(float(frame.rotation or 0) / 90) % 4  # counter-clockwise quarter turns
+    return np.ascontiguousarray(np.rot90(rgb, turn)) if turn else rgb
+
+
 def _frames(path: Path) -> Iterator[tuple[int, float, Pixels]]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         for i, frame in enumerate(container.decode(stream)):
             t = float(frame.time) if frame.time is not None else 0.0
-            yield i, t, np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
+            yield i, t, upright(frame)
 
 
 def _scratch(suffix: str) -> Path:
@@ -170,11 +178,13 @@ def deid_video(
     video_faces = det.faces.with_settings(replace(options.face_settings, rotations=(0,)))
     manual = manual_regions_for(options, sha256_file(path), str(path))
     per_frame: list[list[FaceBox]] = []
+    shape = (0, 0)
     text_hits: dict[int, list[TextBox]] = {}
     times: list[float] = []
     try:
         for i, t, rgb in _frames(scrubbed):
             times.append(t)
+            shape = (rgb.shape[0], rgb.shape[1])
             per_frame.append(video_faces.detect(rgb) if options.faces == "redact" else [])
             if options.text == "redact" and i % vs.text_every == 0:
                 text_hits[i] = [b for b in det.text.detect(rgb) if not b.allowed]
@@ -217,7 +227,7 @@ def deid_video(
 
     out = _scratch(".mp4")
     try:
-        _encode(scrubbed, out, regions_at, options, vs)
+        _encode(scrubbed, out, shape, regions_at, options, vs)
         removed = clean_boxes(out)
     except (av.FFmpegError, OSError) as exc:
         out.unlink(missing_ok=True)
@@ -257,6 +267,7 @@ def deid_video(
 def _encode(
     src: Path,
     dst: Path,
+    shape: tuple[int, int],
     regions_at: Any,
     options: DeidOptions,
     vs: VideoSettings,
@@ -268,7 +279,7 @@ def _encode(
         vin = inp.streams.video[0]
         rate = vin.average_rate or Fraction(30, 1)
         vout = outp.add_stream("libx264", rate=rate)
-        w, h = vin.codec_context.width, vin.codec_context.height
+        h, w = shape
         vout.width, vout.height = w - w % 2, h - h % 2
         vout.pix_fmt = "yuv420p"
         vout.options = {"crf": str(vs.crf), "preset": "veryfast"}
@@ -286,7 +297,7 @@ def _encode(
             for frame in packet.decode():
                 if not isinstance(frame, av.VideoFrame):
                     continue
-                rgb: Pixels = np.asarray(frame.to_ndarray(format="rgb24"), np.uint8)
+                rgb: Pixels = upright(frame)
                 regs = regions_at(index)
                 if regs:
                     rgb = redact(rgb, regs, options.style)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import subprocess
 from fractions import Fraction
 from pathlib import Path
 
@@ -102,3 +103,31 @@ def test_corrupt_video_refused(tmp_path: Path) -> None:
     src.write_bytes(data[: len(data) // 3])
     report = run_one(deid_file, collect_inputs([src])[0], DeidOptions(), tmp_path / "out")
     assert report.status == "refused" and report.output is None and report.reason
+
+
+def test_portrait_phone_video_is_turned_upright(tmp_path: Path) -> None:
+    flat = tmp_path / "flat.mp4"
+    _make_video(flat, frames=6, audio=False)
+    src = tmp_path / "portrait.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-y",
+            "-v",
+            "error",
+            "-i",
+            str(flat),
+            "-c",
+            "copy",
+            "-metadata:s:v:0",
+            "rotate=90",
+            str(src),
+        ],
+        check=True,
+    )
+    report = run_one(deid_file, collect_inputs([src])[0], DeidOptions(), tmp_path / "out")
+    assert report.status == "cleared", report.reason
+    with av.open(report.output or "") as c:
+        frame = next(c.decode(video=0))
+        assert (frame.width, frame.height) == (240, 320)
+        assert not frame.rotation
