@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -53,6 +54,7 @@ class RapidTextDetector:
     allow_words: frozenset[str] = frozenset()
     tile: int = 1472
     overlap: int = 192
+    box_thresh: float = 0.3  # RapidOCR's 0.5 drops faint or steeply turned lines
     _engine: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -77,9 +79,13 @@ class RapidTextDetector:
             part = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3][:, :, ::-1])  # RapidOCR wants BGR
             with self._lock:
                 if recognize:
-                    result, _ = engine(part)
+                    # text_score 0: keep every detected region, however badly it was
+                    # read (rotated text reads poorly but must still be redacted).
+                    result, _ = engine(part, text_score=0.0, box_thresh=self.box_thresh)
                 else:
-                    result, _ = engine(part, use_cls=False, use_rec=False)
+                    result, _ = engine(
+                        part, use_cls=False, use_rec=False, box_thresh=self.box_thresh
+                    )
             for item in result or []:
                 if recognize:
                     pts, text, score = item[0], str(item[1]), float(item[2])
@@ -118,20 +124,29 @@ def _tiles(w: int, h: int, tile: int, overlap: int) -> list[tuple[int, int, int,
 
 
 def _dedupe(boxes: Sequence[TextBox]) -> list[TextBox]:
-    """Tiles overlap: keep one of two boxes that cover the same text, keep the union."""
+    """Tiles overlap: drop a region whose polygon lies inside another's (the same text
+    seen by two tiles). Polygons, not bounding boxes: the bounding boxes of parallel
+    diagonal lines overlap although the lines do not."""
     kept: list[TextBox] = []
-    for b in sorted(boxes, key=lambda t: -_area(t.box)):
-        if any(_inside(b.box, k.box) for k in kept):
+    for b in sorted(boxes, key=lambda t: -_poly_area(t.points)):
+        if any(_poly_inside(b.points, k.points) for k in kept):
             continue
         kept.append(b)
     return kept
 
 
-def _area(box: tuple[int, int, int, int]) -> int:
-    return max(0, box[2]) * max(0, box[3])
+def _poly(points: Sequence[tuple[float, float]]) -> npt.NDArray[np.float32]:
+    pts = np.array(points, np.float32)
+    return np.asarray(cv2.convexHull(pts), np.float32)
 
 
-def _inside(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return _area(a) > 0 and ix * iy / _area(a) > 0.8
+def _poly_area(points: Sequence[tuple[float, float]]) -> float:
+    return float(cv2.contourArea(_poly(points)))
+
+
+def _poly_inside(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> bool:
+    area = _poly_area(a)
+    if area <= 0:
+        return True
+    inter, _ = cv2.intersectConvexConvex(_poly(a), _poly(b))
+    return float(inter) / area > 0.8
