@@ -11,6 +11,7 @@ the whole frame, so the web app routes it to a person instead of treating silenc
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import tempfile
@@ -62,9 +63,9 @@ class NudeNetDetector:
     available = True
 
     def __init__(self, threshold: float = 0.4) -> None:
-        from nudenet import NudeDetector
-
-        self._det: Any = NudeDetector()
+        # Imported by name: an optional, operator-installed package with no stubs.
+        nudenet = importlib.import_module("nudenet")
+        self._det: Any = nudenet.NudeDetector()
         self.threshold = threshold
 
     def detect(self, rgb: Pixels) -> list[SensitiveBox]:
