@@ -1,0 +1,178 @@
+"""Manual redaction regions (`clearpost deid --regions FILE.json`).
+
+Faces and text are found automatically; tattoos, birthmarks, jewellery, a mirror or a
+room are not (HIPAA-DEID-UNIQUE-FEATURES), so a person marks them. The format is what a
+web drawing tool naturally produces: one entry per file, keyed by the input's SHA-256
+(stable when the file is renamed or moved) or by its path as given, each region a box
+or a polygon in pixels of the upright (orientation-corrected) image, as shown on screen:
+
+    {"version": 1,
+     "files": {
+       "<sha256 or path>": {
+         "regions": [
+           {"box": [x, y, w, h], "label": "tattoo"},
+           {"polygon": [[x, y], [x, y], [x, y]], "label": "birthmark"},
+           {"box": [x, y, w, h], "frames": [start, end]},      # video, inclusive
+           {"box": [x, y, w, h], "time": [start_s, end_s]}     # video, seconds
+         ]}}}
+
+The parser is strict: unknown keys, a missing version, non-finite or negative numbers,
+polygons with fewer than 3 points are errors with the JSON path in the message, so a
+typo can never silently leave a tattoo unredacted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clearpost.engine.media.redact import Region
+
+VERSION = 1
+MAX_BYTES = 16 * 1024 * 1024
+MAX_REGIONS = 10_000
+MAX_POINTS = 10_000
+_REGION_KEYS = {"box", "polygon", "label", "frames", "time", "shape"}
+
+
+class RegionsError(ValueError):
+    """The regions file is not valid; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManualRegion:
+    region: Region
+    label: str = ""
+    frames: tuple[int, int] | None = None
+    time: tuple[float, float] | None = None
+
+    def active(self, frame_index: int, t_seconds: float) -> bool:
+        """Does this region apply to a given video frame? Stills use frame 0, t 0."""
+        if self.frames is not None and not self.frames[0] <= frame_index <= self.frames[1]:
+            return False
+        return self.time is None or self.time[0] <= t_seconds <= self.time[1]
+
+
+@dataclass(frozen=True, slots=True)
+class RegionsFile:
+    files: dict[str, tuple[ManualRegion, ...]]
+
+    def for_file(self, sha256: str | None, path: str) -> tuple[ManualRegion, ...]:
+        """Regions for one input: by content hash first, else by the path as given."""
+        if sha256 and sha256.lower() in self.files:
+            return self.files[sha256.lower()]
+        return self.files.get(path, self.files.get(Path(path).as_posix(), ()))
+
+
+def load_regions(path: Path) -> RegionsFile:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise RegionsError(f"{path}: regions file is larger than {MAX_BYTES} bytes")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise RegionsError(f"{path}: cannot read the regions file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise RegionsError(f"{path}: the regions file is not UTF-8") from None
+    return parse_regions(text)
+
+
+def parse_regions(text: str) -> RegionsFile:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RegionsError(f"not valid JSON: {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(doc, dict):
+        raise RegionsError("the top level must be an object with 'version' and 'files'")
+    unknown = set(doc) - {"version", "files"}
+    if unknown:
+        raise RegionsError(f"unknown top-level keys: {sorted(unknown)}")
+    if doc.get("version") != VERSION:
+        raise RegionsError(f"'version' must be {VERSION}")
+    files = doc.get("files")
+    if not isinstance(files, dict):
+        raise RegionsError("'files' must be an object keyed by input sha256 or path")
+    out: dict[str, tuple[ManualRegion, ...]] = {}
+    total = 0
+    for key, entry in files.items():
+        where = f"files[{key!r}]"
+        if not isinstance(entry, dict) or set(entry) - {"regions"}:
+            raise RegionsError(f"{where} must be an object with only 'regions'")
+        regions = entry.get("regions")
+        if not isinstance(regions, list):
+            raise RegionsError(f"{where}.regions must be a list")
+        total += len(regions)
+        if total > MAX_REGIONS:
+            raise RegionsError(f"more than {MAX_REGIONS} regions in total")
+        parsed = tuple(_region(r, f"{where}.regions[{i}]") for i, r in enumerate(regions))
+        norm = key.lower() if _is_sha256(key) else key
+        out[norm] = parsed
+    return RegionsFile(out)
+
+
+def _is_sha256(key: str) -> bool:
+    return len(key) == 64 and all(c in "0123456789abcdefABCDEF" for c in key)
+
+
+def _num(value: Any, where: str, *, minimum: float | None = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RegionsError(f"{where} must be a finite number")
+    if minimum is not None and value < minimum:
+        raise RegionsError(f"{where} must be >= {minimum:g}")
+    return float(value)
+
+
+def _pair(value: Any, where: str) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise RegionsError(f"{where} must be a list of two numbers")
+    a, b = _num(value[0], f"{where}[0]"), _num(value[1], f"{where}[1]")
+    if b < a:
+        raise RegionsError(f"{where}: the end comes before the start")
+    return a, b
+
+
+def _region(raw: Any, where: str) -> ManualRegion:
+    if not isinstance(raw, dict):
+        raise RegionsError(f"{where} must be an object")
+    unknown = set(raw) - _REGION_KEYS
+    if unknown:
+        raise RegionsError(f"{where}: unknown keys {sorted(unknown)}")
+    if ("box" in raw) == ("polygon" in raw):
+        raise RegionsError(f"{where} needs exactly one of 'box' or 'polygon'")
+    shape = raw.get("shape", "rect")
+    if shape not in ("rect", "ellipse"):
+        raise RegionsError(f"{where}.shape must be 'rect' or 'ellipse'")
+    if "box" in raw:
+        box = raw["box"]
+        if not isinstance(box, list) or len(box) != 4:
+            raise RegionsError(f"{where}.box must be [x, y, w, h]")
+        x, y, w, h = (_num(v, f"{where}.box[{i}]") for i, v in enumerate(box))
+        if w <= 0 or h <= 0:
+            raise RegionsError(f"{where}.box width and height must be positive")
+        region = Region.from_box((x, y, w, h), 1.0, shape)
+    else:
+        poly = raw["polygon"]
+        if not isinstance(poly, list) or not 3 <= len(poly) <= MAX_POINTS:
+            raise RegionsError(f"{where}.polygon must be a list of 3 to {MAX_POINTS} points")
+        points = tuple(_pair_point(p, f"{where}.polygon[{i}]") for i, p in enumerate(poly))
+        region = Region(points, shape)
+    label = raw.get("label", "")
+    if not isinstance(label, str) or len(label) > 200:
+        raise RegionsError(f"{where}.label must be a string of at most 200 characters")
+    frames = None
+    if "frames" in raw:
+        a, b = _pair(raw["frames"], f"{where}.frames")
+        if a != int(a) or b != int(b):
+            raise RegionsError(f"{where}.frames must be whole frame numbers")
+        frames = (int(a), int(b))
+    times = _pair(raw["time"], f"{where}.time") if "time" in raw else None
+    return ManualRegion(region, label, frames, times)
+
+
+def _pair_point(value: Any, where: str) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise RegionsError(f"{where} must be [x, y]")
+    return _num(value[0], f"{where}[0]"), _num(value[1], f"{where}[1]")
