@@ -45,7 +45,7 @@ test-postgres: deps venv
 
 test: lint typecheck test-sqlite test-postgres
 
-$(VENV)/.bench: requirements/bench.lock | $(BIN)/python
+$(VENV)/.bench: requirements/bench.lock $(VENV)/.synced
 	$(UV) pip install -q --python $(BIN)/python -r requirements/bench.lock
 	touch $@
 
