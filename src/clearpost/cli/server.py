@@ -50,6 +50,23 @@ def run(name: str, args: argparse.Namespace) -> int:
     return _serve(args)
 
 
+def worker_argv(backend: str) -> list[str]:
+    """The management command that runs queued tasks for a task backend.
+
+    RQ needs django-tasks-rq's job class (RQ's own cannot run a Task object) and the
+    scheduler (tasks deferred with `run_after`, such as the hourly expiry run).
+    """
+    if backend == "rq":
+        return [
+            "rqworker",
+            "default",
+            "--job-class",
+            "django_tasks_rq.backend.Job",
+            "--with-scheduler",
+        ]
+    return ["db_worker"]
+
+
 def _serve(args: argparse.Namespace) -> int:
     from django.conf import settings
 
@@ -74,7 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
     ]
     if not args.no_worker:
-        worker = ["rqworker", "default"] if settings.TASK_BACKEND == "rq" else ["db_worker"]
+        worker = worker_argv(settings.TASK_BACKEND)
         procs.append(subprocess.Popen([python, "-m", "clearpost", "manage", *worker]))  # noqa: S603
     print(f"ClearPost is serving on http://{args.bind}/ (Ctrl-C stops web and worker)", flush=True)
 
