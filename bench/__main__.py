@@ -43,7 +43,9 @@ def main(argv: list[str]) -> int:
         module = importlib.import_module(f"bench.{area}")
         print(f"== {area}", flush=True)
         section = module.main(out_dir)
-        (root / "docs" / "benchmarks" / f"{area}.md").write_text(section.strip() + "\n", encoding="utf-8")
+        (root / "docs" / "benchmarks" / f"{area}.md").write_text(
+            section.strip() + "\n", encoding="utf-8"
+        )
     rebuild_index(root)
     return 0
 

@@ -22,61 +22,13 @@ from clearpost.engine.consent.check import check
 from clearpost.engine.consent.model import parse_case
 from clearpost.engine.consent.template_lint import lint_template
 from clearpost.engine.consent.templates import DEFAULT_TEMPLATE
+from clearpost.engine.consent.tests.cases import base_case
 
 N_CASES = 10_000
 SEED = 20260301
 
-_BASE: dict[str, Any] = {
-    "authorization": {
-        "id": "auth-0",
-        "patient": {"birth_date": "1990-04-02", "date_of_death": None},
-        "signer": {
-            "relationship": "self",
-            "name": "Jane Roe",
-            "authority_description": None,
-            "signed_at": "2026-03-01T10:00:00-05:00",
-            "method": "drawn",
-        },
-        "minor_assent": None,
-        "standalone_document": True,
-        "treatment_conditioned_on_signing": False,
-        "elements": {
-            "information_description": "Before/after photos of the abdomen",
-            "disclosers": ["Example Aesthetics"],
-            "recipients": "The public via Instagram and the practice website",
-            "purposes": ["marketing", "education"],
-            "expires_on": "2027-03-01",
-            "expiration_event": None,
-            "revocation_statement": True,
-            "no_conditioning_statement": True,
-            "redisclosure_statement": True,
-            "permanence_statement": True,
-            "third_party_remuneration": False,
-            "remuneration_statement": False,
-            "copy_given_at": "2026-03-01T10:05:00-05:00",
-        },
-        "scope": {
-            "platforms": ["instagram", "website"],
-            "media_types": ["photo", "video"],
-            "identifiability": "face_masked",
-            "name": "first_name",
-            "body_regions": ["abdomen", "face"],
-            "paid_promotion": False,
-            "patient_compensation": None,
-        },
-        "revoked_at": None,
-    },
-    "use": {
-        "platform": "instagram",
-        "media_type": "photo",
-        "shows_face": False,
-        "name_shown": "none",
-        "body_regions": ["abdomen"],
-        "purpose": "marketing",
-        "paid_promotion": False,
-        "at": "2026-04-01T12:00:00Z",
-    },
-}
+# The same valid release the table-driven tests start from; each case varies it.
+_BASE: dict[str, Any] = base_case()
 
 _PLATFORMS = ["instagram", "facebook", "tiktok", "youtube", "x", "website"]
 _REGIONS = ["face", "neck", "breast", "abdomen", "arms", "legs", "back"]

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.test import Client
-from PIL import Image, ImageDraw
 
 from clearpost.app.accounts.actions import issue_api_token
 from clearpost.app.accounts.models import User
 from clearpost.app.authorizations import actions as authz
 from clearpost.app.authorizations.models import Authorization
-from clearpost.app.authorizations.scope import ScopeInput
+
+# One source of test scopes and drawn signatures for every app's tests.
+from clearpost.app.authorizations.tests.conftest import scope as scope_input
+from clearpost.app.authorizations.tests.conftest import signature_png as drawn_signature
 from clearpost.app.patients.models import Patient
 
 
@@ -43,32 +43,6 @@ class ApiClient:
 @pytest.fixture
 def api_as(db: None) -> Callable[[User], ApiClient]:
     return lambda user: ApiClient(issue_api_token(user, "tests"))
-
-
-def drawn_signature() -> bytes:
-    img = Image.new("RGBA", (400, 150), (255, 255, 255, 0))
-    ImageDraw.Draw(img).line([(20, 100), (80, 30), (140, 110), (300, 40)], fill="black", width=4)
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
-
-
-def scope_input(**overrides: Any) -> ScopeInput:
-    values: dict[str, Any] = {
-        "platforms": ("instagram",),
-        "media_types": ("photo",),
-        "identifiability": "face_masked",
-        "name_shown": "none",
-        "body_regions": ("abdomen",),
-        "purposes": ("marketing",),
-        "paid_promotion": False,
-        "patient_compensation": "",
-        "third_party_remuneration": False,
-        "expires_on": dt.date.today() + dt.timedelta(days=365),
-        "expiration_event": "",
-    }
-    values.update(overrides)
-    return ScopeInput(**values)
 
 
 @pytest.fixture
