@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -224,47 +226,58 @@ def open_kiosk(request: HttpRequest, public_id: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("kiosk:sign", args=[token]))
 
 
-@login_required
-@require_POST
-def verify_signer(request: HttpRequest, public_id: str) -> HttpResponse:
+def _detail_form_post(
+    request: HttpRequest,
+    public_id: str,
+    form_class: type[forms.Form],
+    form_key: str,
+    act: Callable[[User, Authorization, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """The release page's small forms all work alike: validate, run the one action,
+    report success and go back to the page, or show the page again with the errors."""
     user = _user(request)
     auth = _get_authorization(request, public_id)
-    form = VerifySignerForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            actions.attest_signer_verified(user, auth, form.cleaned_data["note"], request)
+            act(user, auth, form.cleaned_data)
         except actions.ActionError as exc:
             add_action_errors(form, exc)
         else:
-            messages.success(request, "The signer check is recorded.")
+            messages.success(request, done)
             return HttpResponseRedirect(reverse("authorizations:detail", args=[public_id]))
     return render(
         request,
         "authorizations/detail.html",
-        _detail_context(request, auth, verify_form=form),
+        _detail_context(request, auth, **{form_key: form}),
         status=400,
     )
 
 
 @login_required
 @require_POST
-def expiry_event(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _user(request)
-    auth = _get_authorization(request, public_id)
-    form = ExpiryEventForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.record_expiration_event(user, auth, form.cleaned_data["note"], request)
-        except actions.ActionError as exc:
-            add_action_errors(form, exc)
-        else:
-            messages.success(request, "The release has ended: its expiry event happened.")
-            return HttpResponseRedirect(reverse("authorizations:detail", args=[public_id]))
-    return render(
+def verify_signer(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _detail_form_post(
         request,
-        "authorizations/detail.html",
-        _detail_context(request, auth, expiry_form=form),
-        status=400,
+        public_id,
+        VerifySignerForm,
+        "verify_form",
+        lambda user, auth, data: actions.attest_signer_verified(user, auth, data["note"], request),
+        "The signer check is recorded.",
+    )
+
+
+@login_required
+@require_POST
+def expiry_event(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _detail_form_post(
+        request,
+        public_id,
+        ExpiryEventForm,
+        "expiry_form",
+        lambda user, auth, data: actions.record_expiration_event(user, auth, data["note"], request),
+        "The release has ended: its expiry event happened.",
     )
 
 
@@ -290,44 +303,26 @@ def _pdf_response(pdf: bytes, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def email_copy(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _user(request)
-    auth = _get_authorization(request, public_id)
-    form = EmailCopyForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.email_copy(user, auth, form.cleaned_data["email"], request)
-        except actions.ActionError as exc:
-            add_action_errors(form, exc)
-        else:
-            messages.success(request, "The copy was sent.")
-            return HttpResponseRedirect(reverse("authorizations:detail", args=[public_id]))
-    return render(
+    return _detail_form_post(
         request,
-        "authorizations/detail.html",
-        _detail_context(request, auth, email_form=form),
-        status=400,
+        public_id,
+        EmailCopyForm,
+        "email_form",
+        lambda user, auth, data: actions.email_copy(user, auth, data["email"], request),
+        "The copy was sent.",
     )
 
 
 @login_required
 @require_POST
 def revoke(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _user(request)
-    auth = _get_authorization(request, public_id)
-    form = RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.revoke_by_staff(user, auth, form.cleaned_data["note"], request)
-        except actions.ActionError as exc:
-            add_action_errors(form, exc)
-        else:
-            messages.success(request, "The release is revoked. No new use is allowed.")
-            return HttpResponseRedirect(reverse("authorizations:detail", args=[public_id]))
-    return render(
+    return _detail_form_post(
         request,
-        "authorizations/detail.html",
-        _detail_context(request, auth, revoke_form=form),
-        status=400,
+        public_id,
+        RevokeForm,
+        "revoke_form",
+        lambda user, auth, data: actions.revoke_by_staff(user, auth, data["note"], request),
+        "The release is revoked. No new use is allowed.",
     )
 
 
