@@ -31,6 +31,7 @@ from clearpost.app.authorizations import links
 from clearpost.app.authorizations.models import (
     Authorization,
     CopyDelivery,
+    DomainEvent,
     LinkToken,
     ReleaseTemplate,
     RevocationSource,
@@ -832,6 +833,22 @@ def attest_signer_verified(
 
 
 # Revocation and expiry --------------------------------------------------------------
+def _close_links(auth: Authorization, now: dt.datetime) -> None:
+    """A release that has ended leaves no usable kiosk or revocation link behind."""
+    LinkToken.objects.filter(authorization=auth, used_at__isnull=True).update(used_at=now)
+
+
+def _publish_end(auth: Authorization, name: str, **extra: str) -> DomainEvent:
+    """The domain event later features subscribe to: IDs only, never PHI."""
+    payload: dict[str, object] = {
+        "authorization": auth.public_id,
+        "patient": auth.patient.public_id,
+        "practice": auth.practice_id,
+        **extra,
+    }
+    return events.publish(name, payload, practice=auth.practice)
+
+
 def _revoke(
     auth: Authorization,
     source: str,
@@ -847,7 +864,7 @@ def _revoke(
     auth.revoked_by = actor
     auth.revocation_note_enc = auth.seal("revocation_note", note)
     auth.save()
-    LinkToken.objects.filter(authorization=auth, used_at__isnull=True).update(used_at=now)
+    _close_links(auth, now)
     record(
         "authorization.revoke",
         actor=actor,
@@ -859,16 +876,8 @@ def _revoke(
         detail={"source": source},
         request=request,
     )
-    event = events.publish(
-        events.AUTHORIZATION_REVOKED,
-        {
-            "authorization": auth.public_id,
-            "patient": auth.patient.public_id,
-            "practice": auth.practice_id,
-            "revoked_at": now.isoformat(),
-            "source": source,
-        },
-        practice=auth.practice,
+    event = _publish_end(
+        auth, events.AUTHORIZATION_REVOKED, revoked_at=now.isoformat(), source=source
     )
     record(
         "authorization.revoke_effect",
@@ -942,17 +951,8 @@ def _expire(
     auth.status = Status.EXPIRED
     auth.expired_at = now
     auth.save()
-    LinkToken.objects.filter(authorization=auth, used_at__isnull=True).update(used_at=now)
-    event = events.publish(
-        events.AUTHORIZATION_EXPIRED,
-        {
-            "authorization": auth.public_id,
-            "patient": auth.patient.public_id,
-            "practice": auth.practice_id,
-            "expired_at": now.isoformat(),
-        },
-        practice=auth.practice,
-    )
+    _close_links(auth, now)
+    event = _publish_end(auth, events.AUTHORIZATION_EXPIRED, expired_at=now.isoformat())
     record(
         "authorization.expire",
         actor=actor,
