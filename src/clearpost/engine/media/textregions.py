@@ -7,7 +7,9 @@ curved wristband is much weaker than detection of "there is text here"; a region
 removed unless its whole recognised text is on the practice's allow-list (optional).
 
 Large photos are cut into overlapping tiles so that the detector, which works at
-about 736 px on the short side, never shrinks small text out of existence.
+about 736 px on the short side, never shrinks small text out of existence. Tiles fit
+the image exactly (fewer pixels than fixed tiles plus an edge-aligned last one) and a
+flat tile (every channel within a few grey levels) is skipped: it cannot hold text.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from clearpost.engine.media.faces import is_flat, tile_spans
 
 Pixels = npt.NDArray[np.uint8]
 _WORD = re.compile(r"[\w']+", re.UNICODE)
@@ -55,6 +59,7 @@ class RapidTextDetector:
     tile: int = 1472
     overlap: int = 192
     box_thresh: float = 0.3  # RapidOCR's 0.5 drops faint or steeply turned lines
+    flat_span: int = 6
     _engine: Any = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -76,6 +81,8 @@ class RapidTextDetector:
         h, w = rgb.shape[:2]
         boxes: list[TextBox] = []
         for x0, y0, x1, y1 in _tiles(w, h, self.tile, self.overlap):
+            if is_flat(rgb[y0:y1, x0:x1, :3], self.flat_span):
+                continue
             part = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3][:, :, ::-1])  # RapidOCR wants BGR
             with self._lock:
                 if recognize:
@@ -117,10 +124,11 @@ def parse_allow_list(words: Iterable[str]) -> frozenset[str]:
 def _tiles(w: int, h: int, tile: int, overlap: int) -> list[tuple[int, int, int, int]]:
     if min(w, h) <= tile and max(w, h) <= tile * 2:
         return [(0, 0, w, h)]
-    step = tile - overlap
-    xs = [*list(range(0, max(1, w - tile), step)), max(0, w - tile)]
-    ys = [*list(range(0, max(1, h - tile), step)), max(0, h - tile)]
-    return sorted({(x, y, min(w, x + tile), min(h, y + tile)) for y in ys for x in xs})
+    return [
+        (x0, y0, x1, y1)
+        for y0, y1 in tile_spans(h, tile, overlap)
+        for x0, x1 in tile_spans(w, tile, overlap)
+    ]
 
 
 def _dedupe(boxes: Sequence[TextBox]) -> list[TextBox]:

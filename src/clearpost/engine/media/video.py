@@ -60,6 +60,10 @@ from clearpost.engine.media.verify_metadata import merge_unique, residual_from_t
 
 Pixels = npt.NDArray[np.uint8]
 _TMP_ROOT = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108 - RAM scratch
+# Video frames keep 640 px tiles. The tracking pass also looks on frames turned by 90 and
+# 270 degrees: upright-only, a face turned 90 degrees was found by chance of tile context
+# (score ~0.25) and, with the onnxruntime backend, its first turned frame was missed.
+VIDEO_TILE = 640
 
 
 @dataclass
@@ -175,7 +179,7 @@ def deid_video(
     scrubbed = base.temp_path
     t0 = time.perf_counter()
     det = detectors_for(options)
-    video_faces = det.faces.with_settings(replace(options.face_settings, rotations=(0,)))
+    video_faces = det.faces.with_settings(replace(options.face_settings, tile=VIDEO_TILE))
     manual = manual_regions_for(options, sha256_file(path), str(path))
     per_frame: list[list[FaceBox]] = []
     shape = (0, 0)
@@ -322,7 +326,7 @@ def verify_video(path: Path, options: DeidOptions, det: Detectors) -> Verificati
                 threshold=options.verify_threshold,
                 rotations=(0,),
                 coarse_side=options.face_settings.coarse_side * 3 // 4,
-                tile=options.face_settings.tile * 3 // 4,
+                tile=VIDEO_TILE * 3 // 4,
             )
         )
         for _i, _t, rgb in _frames(path):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,10 @@ from clearpost.engine.media.faces import (
     DetectorUnavailableError,
     FaceBox,
     PyramidSettings,
+    is_flat,
+    load_dynamic_model,
     nms,
+    tile_spans,
 )
 from clearpost.engine.media.redact import GROW, Region, union_mask
 
@@ -84,3 +88,79 @@ def test_nms_keeps_union_of_merged_boxes() -> None:
     assert len(kept) == 2
     big = next(k for k in kept if k.score == 0.9)
     assert (big.x, big.y, big.x + big.w, big.y + big.h) == (10, 10, 36, 36)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "not found"),
+        (b"", "could not be loaded"),
+        (b"\x00\xffnot an onnx model at all", "could not be loaded"),
+    ],
+)
+def test_dynamic_model_loader_fails_closed(
+    tmp_path: Path, content: bytes | None, reason: str
+) -> None:
+    path = tmp_path / "centerface.onnx"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DetectorUnavailableError, match=reason):
+        load_dynamic_model(path)
+    det = CenterFaceDetector(model_path=path)
+    with pytest.raises(DetectorUnavailableError, match="face model"):
+        det.detect(np.full((64, 64, 3), 128, np.uint8))
+
+
+def test_model_that_is_not_centerface_is_refused(tmp_path: Path) -> None:
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "identity",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 32, 32])],
+    )
+    path = tmp_path / "other.onnx"
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.save(model, str(path))
+    with pytest.raises(DetectorUnavailableError, match="not CenterFace"):
+        load_dynamic_model(path)
+
+
+def test_dynamic_model_runs_any_tile_shape(detector: CenterFaceDetector) -> None:
+    img, _ = face_scene("obama.jpg", 80, 0)
+    for h, w in [(200, 320), (416, 96), (img.shape[0], img.shape[1])]:
+        assert isinstance(detector.run_model(img[:h, :w], 0.5), list)
+    faces = detector.run_model(img, 0.3)
+    assert faces, "the face in a whole scene is found in one pass at any input size"
+
+
+@pytest.mark.parametrize(
+    ("length", "tile", "overlap"),
+    [(4000, 1024, 160), (3000, 1024, 160), (1025, 1024, 160), (700, 1024, 160), (5000, 640, 160)],
+)
+def test_tile_spans_cover_exactly_with_overlap(length: int, tile: int, overlap: int) -> None:
+    spans = tile_spans(length, tile, overlap)
+    assert spans[0][0] == 0 and spans[-1][1] == length
+    assert all(b - a <= max(tile, overlap * 2) for a, b in spans)
+    for (_, end), (start, _) in itertools.pairwise(spans):
+        assert end - start >= overlap
+
+
+def test_flat_tiles_are_skipped_but_faint_detail_is_not() -> None:
+    flat = np.full((100, 100, 3), 120, np.uint8)
+    assert is_flat(flat, 6)
+    flat[50, 50] = (120, 120, 140)
+    assert not is_flat(flat, 6)
+
+
+def test_face_on_flat_background_is_found_though_other_tiles_are_skipped(
+    detector: CenterFaceDetector,
+) -> None:
+    canvas = np.full((2400, 3200, 3), 231, np.uint8)
+    img, poly = face_scene("biden.jpg", 30, 0, canvas=(2400, 3200), at=(2900, 2100))
+    canvas[2000:, 2800:] = img[2000:, 2800:]
+    faces = detector.detect(canvas)
+    mask = union_mask([Region.from_box((f.x, f.y, f.w, f.h), GROW) for f in faces], 2400, 3200)
+    assert coverage(mask, poly) >= 0.8
