@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Generic, TextIO, TypeVar
 
 from clearpost.engine.media.report import FileReport, Refusal, reason, reports_to_json
+from clearpost.engine.media.threads import share_cores
 
 O = TypeVar("O")  # noqa: E741 - the options type of a process function
 RULE = "HIPAA-DEID-SAFE-HARBOR-18"
@@ -208,7 +209,10 @@ def _run_pool(
     done: dict[int, FileReport] = {}
     lost: list[int] = []
     ctx = multiprocessing.get_context("spawn")  # no fork: model runtimes hold threads
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    share = max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=share_cores, initargs=(share,)
+    ) as pool:
         futures: list[tuple[int, Future[FileReport]]] = [
             (i, pool.submit(run_one, batch.process, item, batch.options, batch.out_dir))
             for i, item in enumerate(items)

@@ -26,7 +26,6 @@ other is skipped: nothing can be seen there, let alone a face. Faces turned by m
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,8 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from clearpost.engine.media.threads import worker_threads
 
 RGB = npt.NDArray[np.uint8]
 _OUTPUTS = ["537", "538", "539", "540"]
@@ -118,7 +119,7 @@ def load_dynamic_model(path: Path, threads: int | None = None) -> Any:
                 dim.ClearField("dim_value")
                 dim.dim_param = f"{value.name}_d{axis}"
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads or worker_threads()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         session = ort.InferenceSession(
