@@ -30,6 +30,8 @@ class PhraseRule:
     suggestion: str
     unless: re.Pattern[str] | None = None
     uk_rule: str | None = None
+    kinds: frozenset[str] | None = None  # None: every outbound kind
+    uk_only: bool = False
 
 
 _DISCLOSED = re.compile(
@@ -262,23 +264,83 @@ _UK_U18 = re.compile(
 )
 
 
+# Before/after needs the interval since the procedure (captions only: replies and DMs
+# do not present results).
+_BEFORE_AFTER = re.compile(
+    r"\bbefore\s*(?:and|&|\+|/|n|&amp;|vs\.?|versus|to|->|→|➡️?|>)\s*after\b|"
+    r"#beforeandafter\w*|#beforeafter\w*|\bb\s*[&/]\s*a\b|#transformation\w*|\btransformation\b|"
+    r"\bresults? (?:from|of) (?:her|his|their|this|our)\b",
+    _I,
+)
+_NOT_DM = frozenset({"caption", "reply"})
+
+CONTEXT_RULES: tuple[PhraseRule, ...] = (
+    PhraseRule(
+        rule="BA-TIME-SINCE",
+        category=Category.BEFORE_AFTER_NO_TIMEFRAME,
+        severity="review",
+        trigger=_BEFORE_AFTER,
+        unless=_TIMEFRAME,
+        message="A before/after result needs the time since the procedure to be honest.",
+        suggestion='Add the interval, e.g. "6 weeks post-op".',
+        kinds=frozenset({"caption"}),
+    ),
+    PhraseRule(
+        rule="UK-CAP-12.12-POM",
+        category=Category.DECEPTIVE_CLAIM,
+        severity="block",
+        trigger=_UK_POM,
+        message="UK: prescription-only medicines such as botulinum toxin may not be named in ads.",
+        suggestion='Offer "a consultation for lines and wrinkles" instead.',
+        kinds=_NOT_DM,
+        uk_only=True,
+    ),
+    PhraseRule(
+        rule="UK-GMC-COSMETIC-MARKETING",
+        category=Category.DECEPTIVE_CLAIM,
+        severity="block",
+        trigger=_UK_PRIZE,
+        message="UK: GMC guidance says never offer a cosmetic intervention as a prize.",
+        suggestion="Offer a skincare product or a voucher for a consultation instead.",
+        kinds=_NOT_DM,
+        uk_only=True,
+    ),
+    PhraseRule(
+        rule="UK-CAP-12.25-U18",
+        category=Category.DECEPTIVE_CLAIM,
+        severity="block",
+        trigger=_UK_U18,
+        message="UK: cosmetic-intervention ads must not be directed at under-18s.",
+        suggestion="Remove references that appeal to under-18s.",
+        kinds=_NOT_DM,
+        uk_only=True,
+    ),
+)
+
+
 class AdvertisingRecognizer:
+    """Every advertising rule is a `PhraseRule` row: one loop applies them all, so a new
+    rule (or a new country's pack) is data, not another copy of the matching code."""
+
     name = "advertising"
     kinds = OUTBOUND
 
-    def __init__(self, rules: tuple[PhraseRule, ...] = RULES) -> None:
+    def __init__(self, rules: tuple[PhraseRule, ...] = RULES + CONTEXT_RULES) -> None:
         self.rules = rules
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         findings: list[Finding] = []
         for pr in self.rules:
+            if pr.uk_only and not ctx.profile.uk:
+                continue
+            if pr.kinds is not None and ctx.kind not in pr.kinds:
+                continue
             m = pr.trigger.search(ctx.text)
             if not m or (pr.unless is not None and pr.unless.search(ctx.text)):
                 continue
-            rule = pr.uk_rule if ctx.profile.uk and pr.uk_rule else pr.rule
             findings.append(
                 Finding(
-                    rule=rule,
+                    rule=pr.uk_rule if ctx.profile.uk and pr.uk_rule else pr.rule,
                     category=pr.category,
                     severity=pr.severity,
                     start=m.start(),
@@ -289,84 +351,4 @@ class AdvertisingRecognizer:
                     recognizer=self.name,
                 )
             )
-        if ctx.kind == "caption":
-            ba = self._before_after(ctx)
-            if ba is not None:
-                findings.append(ba)
-        if ctx.profile.uk and ctx.kind != "dm_reply":
-            findings.extend(self._uk(ctx))
         return findings
-
-    def _before_after(self, ctx: TextContext) -> Finding | None:
-        m = re.search(
-            r"\bbefore\s*(?:and|&|\+|/|n|&amp;|vs\.?|versus|to|->|→|➡️?|>)\s*after\b|"
-            r"#beforeandafter\w*|#beforeafter\w*|\bb\s*[&/]\s*a\b|#transformation\w*|\btransformation\b|\bresults? (?:from|"
-            r"of) (?:her|his|their|this|our)\b",
-            ctx.text,
-            _I,
-        )
-        if not m or _TIMEFRAME.search(ctx.text):
-            return None
-        return Finding(
-            rule="BA-TIME-SINCE",
-            category=Category.BEFORE_AFTER_NO_TIMEFRAME,
-            severity="review",
-            start=m.start(),
-            end=m.end(),
-            text=m.group(),
-            message="A before/after result needs the time since the procedure to be honest.",
-            suggestion='Add the interval, e.g. "6 weeks post-op".',
-            recognizer=self.name,
-        )
-
-    def _uk(self, ctx: TextContext) -> list[Finding]:
-        out: list[Finding] = []
-        m = _UK_POM.search(ctx.text)
-        if m:
-            out.append(
-                Finding(
-                    rule="UK-CAP-12.12-POM",
-                    category=Category.DECEPTIVE_CLAIM,
-                    severity="block",
-                    start=m.start(),
-                    end=m.end(),
-                    text=m.group(),
-                    message=(
-                        "UK: prescription-only medicines such as botulinum toxin may not be "
-                        "named in ads."
-                    ),
-                    suggestion='Offer "a consultation for lines and wrinkles" instead.',
-                    recognizer=self.name,
-                )
-            )
-        m = _UK_PRIZE.search(ctx.text)
-        if m:
-            out.append(
-                Finding(
-                    rule="UK-GMC-COSMETIC-MARKETING",
-                    category=Category.DECEPTIVE_CLAIM,
-                    severity="block",
-                    start=m.start(),
-                    end=m.end(),
-                    text=m.group(),
-                    message="UK: GMC guidance says never offer a cosmetic intervention as a prize.",
-                    suggestion="Offer a skincare product or a voucher for a consultation instead.",
-                    recognizer=self.name,
-                )
-            )
-        m = _UK_U18.search(ctx.text)
-        if m:
-            out.append(
-                Finding(
-                    rule="UK-CAP-12.25-U18",
-                    category=Category.DECEPTIVE_CLAIM,
-                    severity="block",
-                    start=m.start(),
-                    end=m.end(),
-                    text=m.group(),
-                    message="UK: cosmetic-intervention ads must not be directed at under-18s.",
-                    suggestion="Remove references that appeal to under-18s.",
-                    recognizer=self.name,
-                )
-            )
-        return out
