@@ -121,6 +121,15 @@ def require_template_admin(actor: User, request: HttpRequest | None = None) -> N
         raise PermissionDenied("Only the owner and the privacy officer edit release templates.")
 
 
+def require_own_release(
+    actor: User, authorization: Authorization, request: HttpRequest | None = None
+) -> None:
+    """Every action on one release: a patient role, and a release of the actor's practice."""
+    require_patient_access(actor, request)
+    if authorization.practice_id != actor.practice_id:
+        raise PermissionDenied("Not a release of your practice.")
+
+
 def scoped_templates(actor: User) -> QuerySet[ReleaseTemplate]:
     if actor.practice is None:
         raise PermissionDenied("This account belongs to no practice.")
@@ -414,9 +423,7 @@ def open_kiosk(
     actor: User, authorization: Authorization, request: HttpRequest | None = None
 ) -> str:
     """Start a single-use, short-lived signing session; returns the token for /kiosk/<token>/."""
-    require_patient_access(actor, request)
-    if authorization.practice_id != actor.practice_id:
-        raise PermissionDenied("Not a release of your practice.")
+    require_own_release(actor, authorization, request)
     if authorization.status not in (Status.DRAFT, Status.AWAITING_SIGNATURE):
         raise ActionError({"": "This release is already signed, revoked or expired."})
     if authorization.expires_on is not None and authorization.expires_on < _today(
@@ -690,9 +697,7 @@ def read_signed_release(
     purpose: str = "view",
 ) -> SignedRelease:
     """Decrypt a signed release's PHI for a person, and audit that they saw it."""
-    require_patient_access(actor, request)
-    if authorization.practice_id != actor.practice_id:
-        raise PermissionDenied("Not a release of your practice.")
+    require_own_release(actor, authorization, request)
     record(
         "authorization.view",
         actor=actor,
@@ -754,9 +759,7 @@ def download_copy(
     `actor` is None only for the kiosk's own "take your copy" button right after signing.
     """
     if actor is not None:
-        require_patient_access(actor, request)
-        if authorization.practice_id != actor.practice_id:
-            raise PermissionDenied("Not a release of your practice.")
+        require_own_release(actor, authorization, request)
     with transaction.atomic():
         pdf = _require_pdf(authorization)
         _deliver(authorization, CopyDelivery.Method.DOWNLOAD, actor, "", request)
@@ -772,9 +775,7 @@ def email_copy(
     actor: User, authorization: Authorization, address: str, request: HttpRequest | None = None
 ) -> CopyDelivery:
     """Send the PDF copy by e-mail (the outbox folder in the embedded setup)."""
-    require_patient_access(actor, request)
-    if authorization.practice_id != actor.practice_id:
-        raise PermissionDenied("Not a release of your practice.")
+    require_own_release(actor, authorization, request)
     address = address.strip()
     try:
         validate_email(address)
@@ -803,9 +804,7 @@ def attest_signer_verified(
 ) -> Authorization:
     """Staff record that they checked the signer's identity and authority document
     (HIPAA-AUTH-VERIFY-SIGNER); the note is hashed into the audit event, never stored."""
-    require_patient_access(actor, request)
-    if authorization.practice_id != actor.practice_id:
-        raise PermissionDenied("Not a release of your practice.")
+    require_own_release(actor, authorization, request)
     note = note.strip()
     if len(note) < 5:
         raise ActionError(
@@ -896,9 +895,7 @@ def revoke_by_staff(
     actor: User, authorization: Authorization, note: str, request: HttpRequest | None = None
 ) -> Authorization:
     """Staff enter the patient's written request to revoke; it takes effect at once."""
-    require_patient_access(actor, request)
-    if authorization.practice_id != actor.practice_id:
-        raise PermissionDenied("Not a release of your practice.")
+    require_own_release(actor, authorization, request)
     note = note.strip()
     if len(note) < 5:
         raise ActionError(
@@ -971,9 +968,7 @@ def record_expiration_event(
 ) -> Authorization:
     """Staff record that the release's expiration event happened (164.508(b)(2)(i): the
     release is invalid once the practice knows). An event has no date the task can see."""
-    require_patient_access(actor, request)
-    if authorization.practice_id != actor.practice_id:
-        raise PermissionDenied("Not a release of your practice.")
+    require_own_release(actor, authorization, request)
     note = note.strip()
     if len(note) < 5:
         raise ActionError({"note": "Say how the practice learned that the event happened."})
