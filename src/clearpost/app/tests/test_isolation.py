@@ -128,7 +128,7 @@ def two(practice, other_practice, make_tenant):
     return make_tenant(practice, "Alice Own"), make_tenant(other_practice, "Bella Other")
 
 
-@pytest.mark.parametrize(("kind", "method", "path", "body"), WEB + API)
+@pytest.mark.parametrize(("kind", "method", "path", "body"), [*WEB, *API])
 def test_another_practices_object_is_404_like_a_missing_one(
     two, login, kind, method, path, body
 ) -> None:

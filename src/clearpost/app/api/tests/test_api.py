@@ -319,6 +319,7 @@ def test_audit_verify_reports_a_tampered_event(practice, make_user, api_as) -> N
     officer = make_user(practice, Role.PRIVACY_OFFICER)
     client = api_as(officer)
     event = AuditEvent.objects.order_by("seq").first()
+    assert event is not None
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # dropped inside the test's transaction
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent")

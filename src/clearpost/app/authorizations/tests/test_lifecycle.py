@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -271,7 +271,7 @@ def test_kiosk_link_is_single_use(staff: User, prepared: Authorization) -> None:
 
 # Revocation -------------------------------------------------------------------------
 @pytest.fixture
-def received(django_capture_on_commit_callbacks: Any) -> list[DomainEvent]:
+def received(django_capture_on_commit_callbacks: Any) -> Iterator[list[DomainEvent]]:
     got: list[DomainEvent] = []
 
     def listener(event: DomainEvent) -> None:
