@@ -25,6 +25,11 @@ DEBUG = env.boolean("CLEARPOST_DEBUG", False)
 SECRET_KEY = keys.secret_key(env, DATA_DIR)
 CLEARPOST_ENCRYPTION_KEY = keys.encryption_key(env, DATA_DIR)
 CLEARPOST_INDEX_KEY = keys.index_key(env, DATA_DIR)
+CLEARPOST_AUDIT_KEY = keys.audit_key(env, DATA_DIR)
+# Signed checkpoints of every practice's audit head, appended outside the database.
+AUDIT_CHECKPOINT_FILE = env.path(
+    "CLEARPOST_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit" / "checkpoints.jsonl"
+)
 ALLOWED_HOSTS = env.items("CLEARPOST_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.items("CLEARPOST_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env.string("CLEARPOST_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
