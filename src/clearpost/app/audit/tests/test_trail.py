@@ -260,3 +260,17 @@ def test_unknown_rule_id_is_refused() -> None:
 
     with pytest.raises(UnknownRuleError):
         record("x", rule="NOT-A-RULE")
+
+
+def test_scheduled_task_checkpoints_intact_chains_only(
+    practice: Practice, other_practice: Practice, tamperable: None
+) -> None:
+    from clearpost.app.audit.tasks import checkpoint_audit
+
+    seed(practice, 2)
+    seed(other_practice, 3)
+    assert checkpoint_audit.call() == {"chains": 2, "tampered": 0}
+    sql("UPDATE audit_auditevent SET actor_label = 'x' WHERE chain = %s", [other_practice.pk])
+    assert checkpoint_audit.call() == {"chains": 2, "tampered": 1}
+    lines = [json.loads(x) for x in checkpoint_path().read_text().splitlines()]
+    assert [x["chain"] for x in lines] == [practice.pk, other_practice.pk, practice.pk]
