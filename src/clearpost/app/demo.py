@@ -38,9 +38,7 @@ class DemoLogins:
     def describe(self) -> str:
         lines = [f"Demo practice: {self.practice}", "Logins (username / password / roles):"]
         lines += [f"  {u:<10} {p}  {r}" for u, p, r in self.logins]
-        lines.append(
-            "Owner, privacy officer and reviewer set up two-step sign-in (TOTP) at first login."
-        )
+        lines.append("Everyone sets up two-step sign-in (TOTP) at first login.")
         return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -96,15 +97,49 @@ def provisioning_uri(user: User, secret: str) -> str:
     )
 
 
-def check_totp(user: User, code: str) -> bool:
+def totp_step(user: User, code: str, now: dt.datetime | None = None) -> int | None:
+    """The time step a code belongs to (this one or a neighbour, for clock drift), or
+    None when it matches none."""
     secret = totp_secret(user)
     code = "".join(code.split())
-    return bool(secret and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1))
+    if not (secret and code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    at = now or timezone.now()
+    for drift in (0, -1, 1):
+        moment = at + dt.timedelta(seconds=drift * totp.interval)
+        if hmac.compare_digest(code, totp.at(moment)):
+            return int(totp.timecode(moment))
+    return None
+
+
+def check_totp(user: User, code: str) -> bool:
+    return totp_step(user, code) is not None
 
 
 def confirm_mfa(user: User, code: str, request: HttpRequest | None) -> bool:
-    ok = check_totp(user, code)
+    """Accept a code once: a code whose time step is not newer than the last accepted
+    one (the same code again, or an older one) is refused as a replay."""
     with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        step = totp_step(locked, code)
+        replayed = step is not None and (
+            locked.totp_last_step is not None and step <= locked.totp_last_step
+        )
+        ok = step is not None and not replayed
+        if ok:
+            locked.totp_last_step = step
+            locked.save(update_fields=["totp_last_step"])
+            user.totp_last_step = step
+        if replayed:
+            record(
+                "mfa.failure",
+                actor=user,
+                rule="SEC-AUTHN",
+                detail={"why": "code already used"},
+                request=request,
+            )
+            return False
         if ok and user.mfa_confirmed_at is None:
             user.mfa_confirmed_at = timezone.now()
             user.save(update_fields=["mfa_confirmed_at"])
@@ -113,6 +148,16 @@ def confirm_mfa(user: User, code: str, request: HttpRequest | None) -> bool:
             "mfa.success" if ok else "mfa.failure", actor=user, rule="SEC-AUTHN", request=request
         )
     return ok
+
+
+def change_own_password(user: User, new_password: str, request: HttpRequest | None) -> None:
+    """The person sets their own password (validated); ends a must-change state."""
+    validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        record("password.change", actor=user, obj=user, rule="SEC-AUTHN", request=request)
 
 
 def grant_role(actor: User | None, user: User, role: Role) -> None:
@@ -275,6 +320,7 @@ def add_staff(
             first_name=first_name,
             last_name=last_name,
             practice=actor.practice,
+            must_change_password=True,  # only its owner should know a password
         )
         record(
             "staff.create",
