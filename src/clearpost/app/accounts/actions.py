@@ -176,7 +176,12 @@ def grant_role(actor: User | None, user: User, role: Role) -> None:
 
 
 def record_training(
-    actor: User | None, user: User, completed_on: dt.date, expires_on: dt.date, course: str = ""
+    actor: User | None,
+    user: User,
+    completed_on: dt.date,
+    expires_on: dt.date,
+    course: str = "",
+    evidence: str = "",
 ) -> TrainingRecord:
     with transaction.atomic():
         rec = TrainingRecord.objects.create(
@@ -184,6 +189,7 @@ def record_training(
             completed_on=completed_on,
             expires_on=expires_on,
             recorded_by=actor,
+            evidence=evidence,
             **({"course": course} if course else {}),
         )
         record(
@@ -192,7 +198,12 @@ def record_training(
             practice=user.practice,
             obj=user,
             rule="HIPAA-POLICY-SOCIAL",
-            detail={"completed_on": completed_on.isoformat(), "expires_on": expires_on.isoformat()},
+            detail={
+                "completed_on": completed_on.isoformat(),
+                "expires_on": expires_on.isoformat(),
+                "course": rec.course,
+                "evidence": bool(evidence),
+            },
         )
     return rec
 
@@ -438,11 +449,24 @@ def record_staff_training(
     expires_on: dt.date,
     course: str = "",
     request: HttpRequest | None = None,
+    evidence: str = "",
 ) -> TrainingRecord:
-    """The web and API path for HIPAA-POLICY-SOCIAL training logs: admins only."""
+    """The web and API path for HIPAA-POLICY-SOCIAL training logs: admins only. The
+    recorder names the course and types the evidence or an attestation: a record made
+    in one click proves nothing."""
     _require_admin(actor, user, request)
+    errors: dict[str, list[str]] = {}
+    if len(course.strip()) < 3:
+        errors["course"] = ["Name the course or training the person completed."]
+    if len(evidence.strip()) < 10:
+        errors["evidence"] = [
+            "Type the evidence (certificate number, where the record is filed) or your "
+            "attestation of how you know it was completed."
+        ]
+    if errors:
+        raise ValidationError(errors)
     if expires_on <= completed_on:
         raise ValidationError({"expires_on": ["The expiry must be after the completion date."]})
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": ["The completion date cannot be in the future."]})
-    return record_training(actor, user, completed_on, expires_on, course)
+    return record_training(actor, user, completed_on, expires_on, course.strip(), evidence.strip())

@@ -93,6 +93,9 @@ class TrainingRecord(models.Model):
     course = models.CharField(max_length=200, default="Social media, PHI and patient content")
     completed_on = models.DateField()
     expires_on = models.DateField()
+    # What the recorder typed as proof: a certificate number, where it is filed, or an
+    # attestation in their own words. A record without it is not evidence.
+    evidence = models.TextField(blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 

@@ -67,9 +67,27 @@ class RolesForm(forms.Form):
 
 
 class TrainingForm(forms.Form):
-    course = forms.CharField(max_length=200, required=False)
-    completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    """Nothing is filled in for the recorder: the course, the date and the evidence are
+    what they know, typed by them."""
+
+    course = forms.CharField(max_length=200, label="Course or training completed")
+    completed_on = forms.DateField(
+        label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        help_text="Leave empty for one year after completion.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    evidence = forms.CharField(
+        label="Evidence or attestation",
+        min_length=10,
+        max_length=2000,
+        help_text="A certificate number, where the record is filed, or how you know it "
+        "was completed, in your own words.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class TokenForm(forms.Form):
@@ -155,9 +173,7 @@ def staff_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     held = sorted(member.role_grants.values_list("role", flat=True))
     roles_form = RolesForm(initial={"roles": held})
     today = timezone.localdate()
-    training_form = TrainingForm(
-        initial={"completed_on": today, "expires_on": today + dt.timedelta(days=365)}
-    )
+    training_form = TrainingForm()
     status = 200
     if request.method == "POST":
         try:
@@ -180,9 +196,10 @@ def staff_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                         _user(request),
                         member,
                         d["completed_on"],
-                        d["expires_on"],
+                        d["expires_on"] or d["completed_on"] + dt.timedelta(days=365),
                         d["course"],
                         request,
+                        evidence=d["evidence"],
                     )
                     messages.success(request, "Training recorded.")
                     return HttpResponseRedirect(request.path)

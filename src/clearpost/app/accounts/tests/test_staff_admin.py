@@ -140,24 +140,23 @@ def test_privacy_officer_sets_roles_and_records_training(practice, make_user, lo
     assert member.training_due()
     assert AuditEvent.objects.filter(action="role.revoke", object_id=member.public_id).exists()
     today = timezone.localdate()
-    bad = client.post(
-        url,
-        {
-            "record_training": "1",
-            "completed_on": today.isoformat(),
-            "expires_on": today.isoformat(),
-        },
-    )
+    form = client.get(url).context["training_form"]
+    assert not form.initial and all(f.value() in (None, "") for f in form)  # nothing prefilled
+    one_click = client.post(url, {"record_training": "1"})
+    errors = one_click.context["training_form"].errors
+    assert one_click.status_code == 400 and {"course", "completed_on", "evidence"} <= set(errors)
+    real = {
+        "record_training": "1",
+        "course": "HIPAA and social media, 2026",
+        "evidence": "Certificate HS-2231 filed in the HR binder; I watched the quiz.",
+        "completed_on": today.isoformat(),
+    }
+    bad = client.post(url, {**real, "expires_on": today.isoformat()})
     assert bad.status_code == 400 and "expires_on" in bad.context["training_form"].errors
-    ok = client.post(
-        url,
-        {
-            "record_training": "1",
-            "completed_on": today.isoformat(),
-            "expires_on": (today + dt.timedelta(days=20)).isoformat(),
-        },
-    )
+    ok = client.post(url, {**real, "expires_on": (today + dt.timedelta(days=20)).isoformat()})
     assert ok.status_code == 302
+    rec = member.training_records.get()
+    assert rec.course == real["course"] and rec.evidence == real["evidence"]
     assert not User.objects.get(pk=member.pk).training_due()
     page = client.get(reverse("staff:list"))
     assert b"training-due-soon" in page.content

@@ -222,6 +222,7 @@ def test_prepare_list_get_and_check_a_release(
     }
     ok = client.post(f"/api/authorizations/{signed.public_id}/check", use)
     assert ok.status_code == 200 and ok.json()["covered"] is True, ok.content
+    assert ok.json()["in_force_now"] is True and ok.json()["historical"] is False
     no = client.post(
         f"/api/authorizations/{signed.public_id}/check",
         {**use, "platform": "tiktok", "shows_face": True},
