@@ -39,7 +39,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def site(live_server, practice, make_user, make_patient, login):  # type: ignore[no-untyped-def]
+def site(live_server, practice, make_user, make_patient, login):
     owner = make_user(practice, Role.OWNER, Role.PRIVACY_OFFICER, Role.CLINICIAN)
     owner.first_name, owner.last_name = "Olivia", "Owner-Longname"
     owner.save()
