@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -156,6 +156,9 @@ def staff_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except PermissionDenied as exc:  # audited by deny(); the person keeps the form
+            form.add_error(None, str(exc))
+            return render(request, "accounts/staff_new.html", {"form": form}, status=403)
         else:
             messages.success(request, f"{member.username} was added.")
             return HttpResponseRedirect(reverse("staff:detail", args=[member.public_id]))
@@ -205,7 +208,16 @@ def staff_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     return HttpResponseRedirect(request.path)
         except ValidationError as exc:
             _apply_errors(roles_form if "save_roles" in request.POST else training_form, exc)
-        status = 400
+            status = 400
+        except PermissionDenied as exc:
+            # Audited by deny(); say why here, beside what they chose, instead of a bare 403
+            # page that loses the form.
+            (roles_form if "save_roles" in request.POST else training_form).add_error(
+                None, str(exc)
+            )
+            status = 403
+        else:
+            status = 400
     records = member.training_records.order_by("-completed_on")
     return render(
         request,

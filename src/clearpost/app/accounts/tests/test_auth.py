@@ -155,6 +155,8 @@ def test_training_due_is_shown(practice, make_user, login) -> None:
     row = next(r for r in page.context["staff"] if r["user"].username == "untrained")
     assert row["training"] is None and row["needs_training"]
     assert b"due" in page.content
+    assert b"Content creator (approved poster)" in page.content  # labels, not codes
+    assert b"content_creator" not in page.content
 
 
 def test_api_token_is_stored_hashed(practice, make_user) -> None:

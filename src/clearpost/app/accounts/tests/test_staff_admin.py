@@ -171,6 +171,11 @@ def test_only_an_owner_grants_owner(practice, make_user, login) -> None:
     )
     assert response.status_code == 403
     assert not User.objects.get(pk=member.pk).has_role(Role.OWNER)
+    # The reason is shown beside the form, which keeps what was chosen.
+    html = response.content.decode()
+    assert "Only an owner can grant or remove the owner role." in html
+    assert 'value="owner" id="id_roles_0" checked' in html
+    assert AuditEvent.objects.filter(action="permission.denied", actor=officer).exists()
 
 
 def test_last_owner_keeps_the_owner_role(practice, make_user, login) -> None:
