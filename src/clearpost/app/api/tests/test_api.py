@@ -93,7 +93,10 @@ def test_create_get_list_and_lookup_patients_are_audited(practice, make_user, ap
     assert [p["id"] for p in by_name.json()] == [body["id"]]
     by_number = client.get("/api/patients/lookup", {"record_number": "MRN-7"})
     assert [p["id"] for p in by_number.json()] == [body["id"]]
-    assert client.get("/api/patients/lookup", {"name": "Maria"}).json() == []
+    assert [p["name"] for p in client.get("/api/patients/lookup", {"name": "Maria"}).json()] == [
+        "Maria Lopez"
+    ]
+    assert client.get("/api/patients/lookup", {"name": "Mari"}).json() == []
     empty = client.get("/api/patients/lookup")
     assert empty.status_code == 422 and "name" in empty.json()["errors"]
     assert AuditEvent.objects.filter(action="patient.create", object_id=body["id"]).exists()
