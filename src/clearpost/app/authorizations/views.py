@@ -91,7 +91,9 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial = {"name": template.name, "text": latest.text} if template and latest else {}
     form = TemplateForm(request.POST or None, request.FILES or None, initial=initial)
     rejected = None
+    submitted = ""
     if request.method == "POST" and form.is_valid():
+        submitted = form.cleaned_data.get("text") or ""
         try:
             version = actions.save_template_version(
                 user,
@@ -101,8 +103,8 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 request=request,
             )
         except actions.TemplateRejected as exc:
+            # The findings are listed once, in the Checks card, not again on the field.
             rejected = exc.lint.to_json()
-            add_action_errors(form, exc)
         except actions.ActionError as exc:
             add_action_errors(form, exc)
         else:
@@ -113,8 +115,8 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     grade = None
     if rejected is None and latest is not None:
         grade = latest.readability_grade
-    elif rejected is not None:
-        _, grade = actions.lint_text(form.cleaned_data.get("text") or "")
+    elif rejected is not None:  # the text that was checked, not the form's (emptied) copy
+        _, grade = actions.lint_text(submitted)
     return render(
         request,
         "authorizations/template_edit.html",
