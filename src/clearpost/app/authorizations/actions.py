@@ -517,6 +517,7 @@ class SignatureInput:
     authority_description: str
     minor_assent: bool | None
     signature_png: bytes
+    method: str = "drawn"  # or "typed": the typed name adopted as the signature
 
 
 @dataclass(frozen=True)
@@ -608,7 +609,7 @@ def sign(token: str, signature: SignatureInput, request: HttpRequest | None = No
         )
         auth.minor_assent = signature.minor_assent if minor else None
         auth.signed_at = now
-        auth.signing_method = "drawn"
+        auth.signing_method = "typed" if signature.method == "typed" else "drawn"
         auth.signature_enc = auth.seal_bytes("signature", png)
         auth.content_sha256 = content_hash(auth.rendered_text, png)
         revoke_token = links.issue(auth, LinkToken.Purpose.REVOKE, now + REVOKE_LINK_LIFETIME)
@@ -626,7 +627,7 @@ def sign(token: str, signature: SignatureInput, request: HttpRequest | None = No
                 minor_assent=(
                     ("given" if signature.minor_assent else "not given") if minor else ""
                 ),
-                signed_at=now.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+                signed_at=f"{now.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})",
                 expiry=expiry_words(auth.expires_on, auth.expiration_event),
                 content_sha256=auth.content_sha256,
                 template_label=str(auth.template_version),

@@ -40,7 +40,11 @@ from clearpost.app.authorizations.forms import (
 )
 from clearpost.app.authorizations.models import Authorization, ReleaseTemplate, Status
 from clearpost.app.authorizations.scope import expiry_words
-from clearpost.app.authorizations.signature import SignatureError, decode_data_url
+from clearpost.app.authorizations.signature import (
+    SignatureError,
+    decode_data_url,
+    typed_signature_png,
+)
 from clearpost.app.patients.actions import require_patient_access, reveal_identity
 from clearpost.app.patients.views import get_patient
 from clearpost.engine.consent.model import MalformedInput
@@ -362,7 +366,12 @@ def kiosk_sign(request: HttpRequest, token: str) -> HttpResponse:
     form = KioskForm(request.POST or None, relationships=page.relationships, minor=page.minor)
     if request.method == "POST" and form.is_valid():
         try:
-            png = decode_data_url(form.cleaned_data.get("signature") or "")
+            typed = bool(form.cleaned_data.get("typed_signature"))
+            png = (
+                typed_signature_png(form.cleaned_data["typed_name"])
+                if typed
+                else decode_data_url(form.cleaned_data.get("signature") or "")
+            )
             result = actions.sign(
                 token,
                 actions.SignatureInput(
@@ -371,6 +380,7 @@ def kiosk_sign(request: HttpRequest, token: str) -> HttpResponse:
                     authority_description=form.cleaned_data.get("authority_description") or "",
                     minor_assent=form.assent(),
                     signature_png=png,
+                    method="typed" if typed else "drawn",
                 ),
                 request,
             )
