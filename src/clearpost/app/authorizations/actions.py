@@ -26,6 +26,7 @@ from django_tasks import task
 
 from clearpost.app import events
 from clearpost.app.accounts.models import Role, User
+from clearpost.app.accounts.permissions import deny
 from clearpost.app.audit.actions import record
 from clearpost.app.authorizations import links
 from clearpost.app.authorizations.models import (
@@ -111,14 +112,12 @@ class TemplateRejected(ActionError):
 # Permissions ------------------------------------------------------------------------
 def require_template_admin(actor: User, request: HttpRequest | None = None) -> None:
     if not actor.has_role(*TEMPLATE_ROLES):
-        record(
-            "permission.denied",
-            actor=actor,
-            rule="SEC-ACCESS-CONTROL",
-            detail={"needed": "release template editing"},
+        deny(
+            actor,
+            "release template editing",
             request=request,
+            message="Only the owner and the privacy officer edit release templates.",
         )
-        raise PermissionDenied("Only the owner and the privacy officer edit release templates.")
 
 
 def require_own_release(

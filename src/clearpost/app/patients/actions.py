@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from clearpost.app.accounts.models import PATIENT_ROLES, User
+from clearpost.app.accounts.permissions import deny
 from clearpost.app.audit.actions import record
 from clearpost.app.patients.models import (
     Identity,
@@ -22,14 +23,13 @@ from clearpost.app.practices.models import PracticeScopedQuerySet
 
 def require_patient_access(actor: User, request: HttpRequest | None = None) -> None:
     if not actor.has_role(*PATIENT_ROLES):
-        record(
-            "permission.denied",
-            actor=actor,
+        deny(
+            actor,
+            "patient access",
             rule="HIPAA-MINNEC-INTERNAL",
-            detail={"needed": "patient access"},
             request=request,
+            message="Your role does not give access to patient records.",
         )
-        raise PermissionDenied("Your role does not give access to patient records.")
 
 
 def create_patient(actor: User, identity: Identity, request: HttpRequest | None = None) -> Patient:
