@@ -30,6 +30,7 @@ from clearpost.app.accounts.models import (
 )
 from clearpost.app.accounts.permissions import check_roles, deny
 from clearpost.app.audit.actions import client_ip, record
+from clearpost.app.practices.models import Practice
 
 # Who administers staff: the owner and the privacy officer (SEC-ACCESS-CONTROL).
 ADMIN_ROLES = (Role.OWNER, Role.PRIVACY_OFFICER)
@@ -307,9 +308,12 @@ def add_staff(
     email: str = "",
     roles: Iterable[Role] = (),
     request: HttpRequest | None = None,
+    must_change_password: bool = True,
 ) -> User:
     """A new named login in the actor's practice (SEC-UNIQUE-USER-ID: no shared logins).
-    The password must pass Django's validators; nothing is saved if anything fails."""
+    The password must pass Django's validators; nothing is saved if anything fails.
+    The person must choose their own password at first sign-in, unless the caller says
+    the password is theirs alone already (the demo prints each one once, to its user)."""
     _require_admin(actor, None, request)
     roles = list(roles)
     if Role.OWNER in roles and not actor.has_role(Role.OWNER):
@@ -331,7 +335,7 @@ def add_staff(
             first_name=first_name,
             last_name=last_name,
             practice=actor.practice,
-            must_change_password=True,  # only its owner should know a password
+            must_change_password=must_change_password,  # a password only its owner knows
         )
         record(
             "staff.create",
@@ -343,6 +347,46 @@ def add_staff(
         )
         for role in roles:
             grant_role(actor, user, role)
+    return user
+
+
+def add_first_owner(
+    practice: Practice,
+    *,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """The practice's first owner, made at setup (no one is signed in yet to add them).
+    Refused once the practice has an active owner: from then on owners add people."""
+    if User.objects.filter(
+        practice=practice, is_active=True, role_grants__role=Role.OWNER
+    ).exists():
+        raise ValidationError({"username": ["This practice already has an owner."]})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["That username is taken."]})
+    candidate = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    validate_password(password, candidate)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            practice=practice,
+        )
+        record(
+            "staff.create",
+            actor_label="setup",
+            practice=practice,
+            obj=user,
+            rule="SEC-UNIQUE-USER-ID",
+            detail={"username": username, "first_owner": True},
+        )
+        grant_role(None, user, Role.OWNER)
     return user
 
 

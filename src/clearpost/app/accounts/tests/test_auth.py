@@ -177,6 +177,19 @@ def test_demo_seed_is_idempotent(settings, tmp_path) -> None:
     second = seed_demo()
     assert User.objects.count() == count == 5
     assert first.logins == second.logins
+    # Seeded through the app's own actions: every person, role and training is audited.
+    from clearpost.app.audit.actions import verify_practice
+    from clearpost.app.practices.models import Practice
+
+    demo = Practice.objects.get(slug="demo")
+    owner = User.objects.get(username="owner")
+    events = AuditEvent.objects.filter(practice=demo)
+    assert events.filter(action="staff.create").count() == 5
+    assert events.filter(action="staff.create", actor=owner).count() == 4
+    assert events.filter(action="role.grant").count() == 6
+    assert events.filter(action="training.record").count() == 4
+    assert not User.objects.filter(must_change_password=True).exists()
+    assert verify_practice(demo).ok
 
 
 @pytest.mark.parametrize(

@@ -288,3 +288,20 @@ def test_every_denial_is_audited_exactly_once(practice, make_user, login) -> Non
     assert client.get(reverse("staff:list")).status_code == 403
     event = AuditEvent.objects.get(action="permission.denied", actor=orphan)
     assert event.detail["path"] == reverse("staff:list")
+
+
+def test_first_owner_is_made_once_and_audited(practice) -> None:
+    from django.core.exceptions import ValidationError
+
+    from clearpost.app.accounts import actions as account_actions
+
+    owner = account_actions.add_first_owner(
+        practice, username="first", password="A-Long-Enough-Pass-88", first_name="Fay"
+    )
+    assert owner.has_role(Role.OWNER) and owner.practice == practice
+    assert AuditEvent.objects.filter(action="staff.create", object_id=owner.public_id).exists()
+    with pytest.raises(ValidationError):
+        account_actions.add_first_owner(
+            practice, username="second", password="A-Long-Enough-Pass-88"
+        )
+    assert not User.objects.filter(username="second").exists()
