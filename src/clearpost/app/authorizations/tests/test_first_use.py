@@ -34,7 +34,7 @@ def _record_pdf(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[Any]]:
         return real_render(content)
 
     monkeypatch.setattr(pdf._Doc, "para", para)
-    monkeypatch.setattr(actions, "render_copy", render)
+    monkeypatch.setattr(actions.signing, "render_copy", render)  # where sign() looks it up
     return lines, contents
 
 
