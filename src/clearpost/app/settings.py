@@ -30,6 +30,9 @@ CLEARPOST_AUDIT_KEY = keys.audit_key(env, DATA_DIR)
 AUDIT_CHECKPOINT_FILE = env.path(
     "CLEARPOST_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit" / "checkpoints.jsonl"
 )
+# Optionally also sent to a remote syslog (host:port, UDP) that the database insider
+# cannot reach; the file stays the copy verification reads.
+AUDIT_CHECKPOINT_SYSLOG = env.string("CLEARPOST_AUDIT_CHECKPOINT_SYSLOG", "")
 ALLOWED_HOSTS = env.items("CLEARPOST_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.items("CLEARPOST_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env.string("CLEARPOST_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -8,6 +8,8 @@ append a fresh checkpoint for every chain found intact (never for a tampered one
 
 from __future__ import annotations
 
+import logging
+import logging.handlers
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -147,6 +149,23 @@ def append_checkpoints(heads: list[sealing.Checkpoint]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+    if settings.AUDIT_CHECKPOINT_SYSLOG:
+        _send_to_syslog(settings.AUDIT_CHECKPOINT_SYSLOG, lines.splitlines())
+
+
+def _send_to_syslog(target: str, lines: list[str]) -> None:
+    """A second, remote copy of each checkpoint (RFC 3164 over UDP, facility auth).
+    Best effort: a lost datagram leaves the file as the record; failures are logged."""
+    host, _, port = target.rpartition(":")
+    handler = logging.handlers.SysLogHandler(
+        address=(host or target, int(port) if port.isdigit() else 514),
+        facility=logging.handlers.SysLogHandler.LOG_AUTH,
+    )
+    try:
+        for line in lines:
+            handler.emit(logging.makeLogRecord({"msg": f"clearpost-audit-checkpoint {line}"}))
+    finally:
+        handler.close()
 
 
 def _verify_chain(

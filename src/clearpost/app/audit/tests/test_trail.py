@@ -274,3 +274,17 @@ def test_scheduled_task_checkpoints_intact_chains_only(
     assert checkpoint_audit.call() == {"chains": 2, "tampered": 1}
     lines = [json.loads(x) for x in checkpoint_path().read_text().splitlines()]
     assert [x["chain"] for x in lines] == [practice.pk, other_practice.pk, practice.pk]
+
+
+def test_checkpoints_can_also_go_to_a_remote_syslog(practice: Practice, settings) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.settimeout(5)
+        settings.AUDIT_CHECKPOINT_SYSLOG = f"127.0.0.1:{server.getsockname()[1]}"
+        seed(practice, 2)
+        assert verify_practice(practice).ok
+        datagram = server.recv(4096).decode().rstrip("\x00")
+    assert "clearpost-audit-checkpoint" in datagram
+    assert json.loads(datagram.split("clearpost-audit-checkpoint ", 1)[1])["seq"] == 2
