@@ -57,10 +57,17 @@ ACTIONS = {
     "api.auth_failure": "API sign-in failed",
     "audit.verify": "verified the audit trail",
 }
+WHO = {  # events with no staff member behind them
+    "system": "ClearPost (automatic)",
+    "kiosk": "The patient, at the signing kiosk",
+    "patient link": "The patient, by their private link",
+    "setup": "ClearPost setup",
+    "api": "Someone using the API (sign-in failed)",
+}
 OBJECTS = {
     "patients.patient": "Patient",
     "authorizations.authorization": "Release",
-    "authorizations.template": "Template",
+    "authorizations.releasetemplate": "Release template",
     "authorizations.templateversion": "Template version",
     "accounts.user": "Staff member",
     "accounts.apitoken": "API token",
@@ -103,7 +110,7 @@ def _rows(page: Any, zone: ZoneInfo) -> list[dict[str, str]]:
         rows.append(
             {
                 "when": e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                "who": who if who != "system" else "ClearPost (automatic)",
+                "who": WHO.get(who, who),
                 "what": ACTIONS.get(e.action, e.action.replace("_", " ").replace(".", ": ")),
                 "object": OBJECTS.get(e.object_type, e.object_type),
                 "object_id": e.object_id,

@@ -29,6 +29,14 @@ def test_page_reads_like_a_record_in_the_practice_time_zone(officer, login, prac
     assert "Olivia Officer" in body and "Viewed a patient&#x27;s identity" in body
     assert "Patient" in body and "pt_abc" in body
     assert "Times in America/Chicago" in body
+    record(
+        "authorization.sign",
+        actor_label="kiosk",
+        practice=practice,
+        object_type="authorizations.releasetemplate",
+    )
+    again = login(officer).get("/audit/").content.decode()
+    assert "The patient, at the signing kiosk" in again and "Release template" in again
     assert 'type="date"' in body and 'name="who"' in body
 
 
