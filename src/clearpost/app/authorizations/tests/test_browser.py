@@ -166,7 +166,7 @@ def test_release_journey_on_a_tablet(
     _sign_in(audit, base, "officer", totp=secret)
     audit.goto(f"{base}/audit/?action=authorization.revoke")
     table = audit.inner_text("[data-testid=audit-table]")
-    assert "Revoked a release" in table and "patient link" in table
+    assert "Revoked a release" in table and "The patient, by their private link" in table
     assert "HIPAA-AUTH-REVOKE-WRITTEN" in table
     assert auth.public_id in table
     for ctx in (staff_ctx, patient_ctx, officer_ctx):
