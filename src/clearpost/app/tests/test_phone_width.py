@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -52,6 +53,9 @@ def site(live_server, practice, make_user, make_patient, login):
     from clearpost.app.accounts.actions import issue_api_token
 
     issue_api_token(owner, "A long token name for the scheduling integration")
+    kiosk_token = authz.open_kiosk(
+        owner, authz.prepare_authorization(owner, patient, version, scope())
+    )
     client = login(owner)
     release = signed.authorization.public_id
     pages = {
@@ -67,6 +71,9 @@ def site(live_server, practice, make_user, make_patient, login):
         "templates": "/authorizations/templates/",
         "template-new": "/authorizations/templates/new/",
         "prepare": f"/authorizations/new/{patient.public_id}/",
+        # the patient's own pages, on their phone or the practice tablet
+        "kiosk": f"/kiosk/{kiosk_token}/",
+        "revoke-link": urlsplit(signed.revocation_url).path,
     }
     return live_server.url, client.cookies["sessionid"].value, pages
 
