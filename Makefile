@@ -32,6 +32,7 @@ run: setup
 lint: venv
 	$(BIN)/ruff check src scripts bench
 	$(BIN)/ruff format --check src scripts bench
+	$(BIN)/python scripts/gen_catalog.py --check
 
 typecheck: venv
 	$(BIN)/mypy

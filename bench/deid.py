@@ -1,7 +1,7 @@
 """Benchmarks for `clearpost deid`: face recall vs deface, time per 12 MP photo, burned-in
 text recall, residual face frames in video.
 
-Every input is built at run time from /work/shared/corpus/faces and scikit-image's
+Every input is built at run time from the shipped test data (clearpost.testdata, faces/) and scikit-image's
 astronaut; nothing is downloaded. Reproduce with `.venv/bin/python -m bench deid`.
 """
 
@@ -26,8 +26,8 @@ from clearpost.engine.media.deid import DeidOptions, deid_file, text_region
 from clearpost.engine.media.faces import CenterFaceDetector, FaceBox
 from clearpost.engine.media.redact import GROW, Region, union_mask
 from clearpost.engine.media.textregions import RapidTextDetector
+from clearpost.testdata import corpus_path
 
-CORPUS = Path("/work/shared/corpus/faces")
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 Pixels = npt.NDArray[np.uint8]
@@ -46,7 +46,7 @@ def _sources() -> list[Source]:
     from skimage import data
 
     def load(name: str) -> Pixels:
-        return np.asarray(Image.open(CORPUS / name).convert("RGB"), np.uint8)
+        return np.asarray(Image.open(corpus_path(f"faces/{name}")).convert("RGB"), np.uint8)
 
     return [
         Source("obama", load("obama.jpg"), (350, 4, 293, 467)),
@@ -177,7 +177,7 @@ def face_recall(out_dir: Path) -> tuple[str, dict[str, float]]:
         rows.setdefault("all", []).append((mine, ref))
         if not mine:
             misses.append(label)
-    city = np.asarray(Image.open(CORPUS / "city.jpg").convert("RGB"), np.uint8)
+    city = np.asarray(Image.open(corpus_path("faces/city.jpg")).convert("RGB"), np.uint8)
     n_ours, n_theirs = len(ours.detect(city)), len(theirs(city))
     lines = [
         "| faces | n | ClearPost recall | deface recall | ratio |",
@@ -423,6 +423,6 @@ def main(out_dir: Path) -> str:
     return (
         "## deid: redaction (faces, burned-in text, video)\n\n"
         "Reproduce: `.venv/bin/python -m bench deid` (inputs built at run time from "
-        "/work/shared/corpus/faces and scikit-image's astronaut; machine shared with other jobs, "
+        "src/clearpost/testdata/faces and scikit-image's astronaut; machine shared with other jobs, "
         "so times are upper bounds).\n\n" + goals + "\n" + "\n".join(parts)
     )

@@ -1,7 +1,7 @@
 """Scrub benchmark: residual metadata and throughput, ClearPost vs `exiftool -all=` vs mat2.
 
-Every tool gets copies of the same inputs (shared/corpus/exiftool-images and
-shared/corpus/mat2-dirty). Every output, whoever wrote it, is read back by ExifTool
+Every tool gets copies of the same inputs (the shipped test data,
+src/clearpost/testdata/exiftool-images and mat2-dirty). Every output, whoever wrote it, is read back by ExifTool
 with the same allow-list ClearPost's verifier uses (engine/media/verify_metadata.py):
 a tag counts as residual unless it only describes structure (size, codec, colour),
 dates count unless zeroed. Embedded images and trailing bytes are counted apart.
@@ -35,13 +35,8 @@ from clearpost.engine.media.report import Refusal
 from clearpost.engine.media.scrub import ScrubOptions, scrub_file
 from clearpost.engine.media.sniff import sniff_bytes
 from clearpost.engine.media.verify_metadata import residual_from_tags
+from clearpost.testdata import corpus_names, corpus_path
 
-ROOT = Path(__file__).resolve().parent.parent
-# shared/ sits beside the repository (CI, main); a worktree sits one level deeper.
-CORPUS = next(
-    (p / "shared" / "corpus" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()),
-    ROOT.parent / "shared" / "corpus",
-)
 CORPORA = ("exiftool-images", "mat2-dirty")
 TOOLS = ("clearpost", "exiftool -all=", "mat2")
 STILLS = {"jpeg", "png", "gif", "webp", "heic", "avif", "tiff", "bmp", "psd"}
@@ -75,7 +70,7 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def _inputs(corpus: str) -> list[Path]:
-    return sorted(p for p in (CORPUS / corpus).iterdir() if p.name != "SOURCE.md")
+    return [corpus_path(rel) for rel in corpus_names(corpus)]
 
 
 def _decode(data: bytes) -> np.ndarray | None:

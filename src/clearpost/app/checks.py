@@ -18,7 +18,7 @@ def data_folder(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
         problems.append(
             Error(f"The data folder {data_dir} is missing or not writable.", id="clearpost.E001")
         )
-    for name in ("encryption.key", "index.key", "secret_key"):
+    for name in ("encryption.key", "index.key", "audit.key", "secret_key"):
         path = data_dir / "keys" / name
         if path.exists() and path.stat().st_mode & 0o077:
             problems.append(
@@ -26,9 +26,18 @@ def data_folder(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
                     f"{path} can be read by other users; run: chmod 600 {path}", id="clearpost.W001"
                 )
             )
-    if settings.CLEARPOST_ENCRYPTION_KEY == settings.CLEARPOST_INDEX_KEY:
+    if (
+        len(
+            {
+                settings.CLEARPOST_ENCRYPTION_KEY,
+                settings.CLEARPOST_INDEX_KEY,
+                settings.CLEARPOST_AUDIT_KEY,
+            }
+        )
+        < 3
+    ):
         problems.append(
-            Error("The encryption key and the index key must differ.", id="clearpost.E002")
+            Error("The encryption, index and audit keys must all differ.", id="clearpost.E002")
         )
     return problems
 

@@ -22,6 +22,13 @@ PASSWORD = "correct-horse-battery-staple-9"  # noqa: S105 - test-only password
 _seq = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoint_file(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test gets its own checkpoint file: database rows roll back between tests,
+    a file outside the database does not."""
+    settings.AUDIT_CHECKPOINT_FILE = tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"
+
+
 @pytest.fixture
 def make_practice(db: None) -> Callable[..., Practice]:
     def make(name: str = "", **kw: object) -> Practice:

@@ -38,9 +38,7 @@ class DemoLogins:
     def describe(self) -> str:
         lines = [f"Demo practice: {self.practice}", "Logins (username / password / roles):"]
         lines += [f"  {u:<10} {p}  {r}" for u, p, r in self.logins]
-        lines.append(
-            "Owner, privacy officer and reviewer set up two-step sign-in (TOTP) at first login."
-        )
+        lines.append("Everyone sets up two-step sign-in (TOTP) at first login.")
         return "\n".join(lines)
 
 
@@ -69,23 +67,43 @@ def seed_demo() -> DemoLogins:
     passwords = _passwords()
     result = DemoLogins(practice.name)
     today = timezone.localdate()
+    owner: User | None = None
+    # Through the same actions as the app, so every person, role and training record of
+    # the demo has its audit event like any other practice's.
     for username, full_name, roles in DEMO_STAFF:
         user = User.objects.filter(username=username).first()
         if user is None:
             first, _, last = full_name.partition(" ")
-            user = User.objects.create_user(
-                username=username,
-                password=passwords[username],
-                practice=practice,
-                first_name=first,
-                last_name=last,
-            )
-            for role in roles:
-                account_actions.grant_role(None, user, role)
-            if username != "creator":  # one trained role left due, so the dashboard shows it
-                account_actions.record_training(
-                    None, user, today - dt.timedelta(days=30), today + dt.timedelta(days=335)
+            if owner is None and Role.OWNER in roles:
+                user = account_actions.add_first_owner(
+                    practice,
+                    username=username,
+                    password=passwords[username],
+                    first_name=first,
+                    last_name=last,
                 )
+            else:
+                assert owner is not None, "the demo's first person is its owner"
+                user = account_actions.add_staff(
+                    owner,
+                    username=username,
+                    password=passwords[username],
+                    first_name=first,
+                    last_name=last,
+                    roles=roles,
+                    must_change_password=False,  # printed once, to its user alone
+                )
+            if username != "creator":  # one trained role left due, so the dashboard shows it
+                account_actions.record_staff_training(
+                    owner or user,
+                    user,
+                    today - dt.timedelta(days=30),
+                    today + dt.timedelta(days=335),
+                    "Social media, PHI and patient content (demo course)",
+                    evidence="Demo practice: sample completion record, no real course taken.",
+                )
+        if Role.OWNER in roles and owner is None:
+            owner = user
         result.logins.append(
             (username, passwords.get(username, "(set before)"), ", ".join(r.label for r in roles))
         )

@@ -66,3 +66,10 @@ def encryption_key(env: Env, data_dir: Path) -> bytes:
 def index_key(env: Env, data_dir: Path) -> bytes:
     """HMAC key for blind indexes: kept apart from the encryption key."""
     return _b64_key(env, "CLEARPOST_INDEX_KEY", data_dir / "keys" / "index.key")
+
+
+def audit_key(env: Env, data_dir: Path) -> bytes:
+    """HMAC key that seals the audit trail and signs its checkpoints. It lives outside
+    the database (this file or the environment), so whoever can edit the database
+    cannot make a seal; give it in CLEARPOST_AUDIT_KEY to keep it off the data disk."""
+    return _b64_key(env, "CLEARPOST_AUDIT_KEY", data_dir / "keys" / "audit.key")

@@ -25,6 +25,14 @@ DEBUG = env.boolean("CLEARPOST_DEBUG", False)
 SECRET_KEY = keys.secret_key(env, DATA_DIR)
 CLEARPOST_ENCRYPTION_KEY = keys.encryption_key(env, DATA_DIR)
 CLEARPOST_INDEX_KEY = keys.index_key(env, DATA_DIR)
+CLEARPOST_AUDIT_KEY = keys.audit_key(env, DATA_DIR)
+# Signed checkpoints of every practice's audit head, appended outside the database.
+AUDIT_CHECKPOINT_FILE = env.path(
+    "CLEARPOST_AUDIT_CHECKPOINT_FILE", DATA_DIR / "audit" / "checkpoints.jsonl"
+)
+# Optionally also sent to a remote syslog (host:port, UDP) that the database insider
+# cannot reach; the file stays the copy verification reads.
+AUDIT_CHECKPOINT_SYSLOG = env.string("CLEARPOST_AUDIT_CHECKPOINT_SYSLOG", "")
 ALLOWED_HOSTS = env.items("CLEARPOST_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.items("CLEARPOST_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env.string("CLEARPOST_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -48,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clearpost.app.security.SecurityHeadersMiddleware",
+    "clearpost.app.security.ApiEdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

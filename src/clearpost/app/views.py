@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clearpost.app.accounts.actions import training_status
-from clearpost.app.accounts.models import TRAINED_ROLES, User
+from clearpost.app.accounts.models import TRAINED_ROLES, Role, User
 
 
 @login_required
@@ -31,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
             {
                 "user": member,
                 "roles": roles,
+                "role_labels": [Role(r).label for r in roles],
                 "needs_training": bool(set(roles) & TRAINED_ROLES),
                 "training": max(current, key=lambda r: r.expires_on, default=None),
                 "status": training_status(roles, records, today),

@@ -13,7 +13,11 @@ from typing import Any
 
 def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="audit_command", required=True, metavar="verify|export")
-    sub.add_parser("verify", help="check the hash chain; exit 1 and name each problem if tampered")
+    sub.add_parser(
+        "verify",
+        help="check every practice's sealed chain against its head and the signed "
+        "checkpoints; exit 1 and name each problem if tampered",
+    )
     exp = sub.add_parser("export", help="write events in a date range as JSONL or CSV")
     exp.add_argument("--since", type=dt.date.fromisoformat, help="first day (UTC), YYYY-MM-DD")
     exp.add_argument("--until", type=dt.date.fromisoformat, help="last day (UTC), inclusive")
@@ -46,18 +50,30 @@ def run(name: str, args: argparse.Namespace) -> int:
     import django
 
     django.setup()
-    from clearpost.app.audit.actions import verify_trail
+    from clearpost.app.audit.actions import checkpoint_path, verify_all
     from clearpost.app.audit.models import AuditEvent
+    from clearpost.app.practices.models import Practice
 
     if args.audit_command == "verify":
-        problems = verify_trail()
+        reports = verify_all()
+        names = dict(Practice.objects.values_list("pk", "slug"))
+        bad = 0
+        for r in reports:
+            label = f"practice {names.get(r.chain, r.chain)}" if r.chain else "system events"
+            for p in r.problems:
+                bad += 1
+                print(f"{p.kind.upper()} in {label} at event {p.seq}: {p.message}")
+            for message in r.checkpoint_problems[:1] if r.chain == reports[0].chain else []:
+                bad += 1
+                print(f"CHECKPOINT-FORGED: {message}")
         count = AuditEvent.objects.count()
-        if not problems:
-            print(f"OK: {count} events, chain intact.")
+        if not bad:
+            print(
+                f"OK: {count} events in {len(reports)} chain(s), every chain intact and "
+                f"consistent with its checkpoints ({checkpoint_path()}); checkpoint written."
+            )
             return 0
-        for p in problems:
-            print(f"{p.kind.upper()} at event {p.seq}: {p.message}")
-        print(f"TAMPERED: {len(problems)} problem(s) in {count} events.", file=sys.stderr)
+        print(f"TAMPERED: {bad} problem(s) in {count} events.", file=sys.stderr)
         return 1
 
     events = AuditEvent.objects.order_by("seq")

@@ -10,7 +10,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from clearpost.engine.media.batch import exit_status, run_batch, write_report
+from clearpost.engine.media.batch import (
+    exit_status,
+    report_overwrites_input,
+    run_batch,
+    write_report,
+)
 from clearpost.engine.media.deid import DeidOptions, deid_file
 from clearpost.engine.media.redact import STYLES
 from clearpost.engine.media.regions import RegionsError, load_regions
@@ -57,6 +62,9 @@ def run(name: str, args: argparse.Namespace) -> int:
     missing = [p for p in args.inputs if not Path(p).exists()]
     if missing:
         print(f"clearpost {name}: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if args.report and report_overwrites_input(args.report, args.inputs):
+        print(f"clearpost {name}: --report {args.report} is one of the inputs", file=sys.stderr)
         return 2
     options = DeidOptions(
         faces=args.faces,

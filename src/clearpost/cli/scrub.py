@@ -11,7 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from clearpost.engine.media.batch import exit_status, run_batch, write_report
+from clearpost.engine.media.batch import (
+    exit_status,
+    report_overwrites_input,
+    run_batch,
+    write_report,
+)
 from clearpost.engine.media.report import reports_to_json
 from clearpost.engine.media.scrub import ScrubOptions, scrub_file
 
@@ -47,10 +52,12 @@ def run(name: str, args: argparse.Namespace) -> int:
         print(f"clearpost {name}: --out {out_dir} exists and is not a folder", file=sys.stderr)
         return 2
     missing = [p for p in args.inputs if not Path(p).exists()]
-    for p in missing:
-        print(
-            f"clearpost {name}: {p}: no such file or folder (reported as refused)", file=sys.stderr
-        )
+    if missing:
+        print(f"clearpost {name}: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if args.report and report_overwrites_input(args.report, args.inputs):
+        print(f"clearpost {name}: --report {args.report} is one of the inputs", file=sys.stderr)
+        return 2
     out_dir.mkdir(parents=True, exist_ok=True)
     reports = run_batch(
         [Path(p) for p in args.inputs],

@@ -42,6 +42,9 @@ def run(name: str, args: argparse.Namespace) -> int:
     if name == "setup":
         call_command("migrate", interactive=False, verbosity=0)
         call_command("expire_authorizations", "--schedule", verbosity=0)
+        from clearpost.app.audit.tasks import schedule_checkpoints
+
+        schedule_checkpoints()
         if not args.no_demo:
             from clearpost.app.demo import seed_demo
 

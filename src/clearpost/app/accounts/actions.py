@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from clearpost.app.accounts.models import (
 )
 from clearpost.app.accounts.permissions import check_roles, deny
 from clearpost.app.audit.actions import client_ip, record
+from clearpost.app.practices.models import Practice
 
 # Who administers staff: the owner and the privacy officer (SEC-ACCESS-CONTROL).
 ADMIN_ROLES = (Role.OWNER, Role.PRIVACY_OFFICER)
@@ -96,15 +98,49 @@ def provisioning_uri(user: User, secret: str) -> str:
     )
 
 
-def check_totp(user: User, code: str) -> bool:
+def totp_step(user: User, code: str, now: dt.datetime | None = None) -> int | None:
+    """The time step a code belongs to (this one or a neighbour, for clock drift), or
+    None when it matches none."""
     secret = totp_secret(user)
     code = "".join(code.split())
-    return bool(secret and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1))
+    if not (secret and code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    at = now or timezone.now()
+    for drift in (0, -1, 1):
+        moment = at + dt.timedelta(seconds=drift * totp.interval)
+        if hmac.compare_digest(code, totp.at(moment)):
+            return int(totp.timecode(moment))
+    return None
+
+
+def check_totp(user: User, code: str) -> bool:
+    return totp_step(user, code) is not None
 
 
 def confirm_mfa(user: User, code: str, request: HttpRequest | None) -> bool:
-    ok = check_totp(user, code)
+    """Accept a code once: a code whose time step is not newer than the last accepted
+    one (the same code again, or an older one) is refused as a replay."""
     with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        step = totp_step(locked, code)
+        replayed = step is not None and (
+            locked.totp_last_step is not None and step <= locked.totp_last_step
+        )
+        ok = step is not None and not replayed
+        if ok:
+            locked.totp_last_step = step
+            locked.save(update_fields=["totp_last_step"])
+            user.totp_last_step = step
+        if replayed:
+            record(
+                "mfa.failure",
+                actor=user,
+                rule="SEC-AUTHN",
+                detail={"why": "code already used"},
+                request=request,
+            )
+            return False
         if ok and user.mfa_confirmed_at is None:
             user.mfa_confirmed_at = timezone.now()
             user.save(update_fields=["mfa_confirmed_at"])
@@ -113,6 +149,16 @@ def confirm_mfa(user: User, code: str, request: HttpRequest | None) -> bool:
             "mfa.success" if ok else "mfa.failure", actor=user, rule="SEC-AUTHN", request=request
         )
     return ok
+
+
+def change_own_password(user: User, new_password: str, request: HttpRequest | None) -> None:
+    """The person sets their own password (validated); ends a must-change state."""
+    validate_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        record("password.change", actor=user, obj=user, rule="SEC-AUTHN", request=request)
 
 
 def grant_role(actor: User | None, user: User, role: Role) -> None:
@@ -131,7 +177,12 @@ def grant_role(actor: User | None, user: User, role: Role) -> None:
 
 
 def record_training(
-    actor: User | None, user: User, completed_on: dt.date, expires_on: dt.date, course: str = ""
+    actor: User | None,
+    user: User,
+    completed_on: dt.date,
+    expires_on: dt.date,
+    course: str = "",
+    evidence: str = "",
 ) -> TrainingRecord:
     with transaction.atomic():
         rec = TrainingRecord.objects.create(
@@ -139,6 +190,7 @@ def record_training(
             completed_on=completed_on,
             expires_on=expires_on,
             recorded_by=actor,
+            evidence=evidence,
             **({"course": course} if course else {}),
         )
         record(
@@ -147,7 +199,12 @@ def record_training(
             practice=user.practice,
             obj=user,
             rule="HIPAA-POLICY-SOCIAL",
-            detail={"completed_on": completed_on.isoformat(), "expires_on": expires_on.isoformat()},
+            detail={
+                "completed_on": completed_on.isoformat(),
+                "expires_on": expires_on.isoformat(),
+                "course": rec.course,
+                "evidence": bool(evidence),
+            },
         )
     return rec
 
@@ -251,9 +308,12 @@ def add_staff(
     email: str = "",
     roles: Iterable[Role] = (),
     request: HttpRequest | None = None,
+    must_change_password: bool = True,
 ) -> User:
     """A new named login in the actor's practice (SEC-UNIQUE-USER-ID: no shared logins).
-    The password must pass Django's validators; nothing is saved if anything fails."""
+    The password must pass Django's validators; nothing is saved if anything fails.
+    The person must choose their own password at first sign-in, unless the caller says
+    the password is theirs alone already (the demo prints each one once, to its user)."""
     _require_admin(actor, None, request)
     roles = list(roles)
     if Role.OWNER in roles and not actor.has_role(Role.OWNER):
@@ -275,6 +335,7 @@ def add_staff(
             first_name=first_name,
             last_name=last_name,
             practice=actor.practice,
+            must_change_password=must_change_password,  # a password only its owner knows
         )
         record(
             "staff.create",
@@ -286,6 +347,46 @@ def add_staff(
         )
         for role in roles:
             grant_role(actor, user, role)
+    return user
+
+
+def add_first_owner(
+    practice: Practice,
+    *,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """The practice's first owner, made at setup (no one is signed in yet to add them).
+    Refused once the practice has an active owner: from then on owners add people."""
+    if User.objects.filter(
+        practice=practice, is_active=True, role_grants__role=Role.OWNER
+    ).exists():
+        raise ValidationError({"username": ["This practice already has an owner."]})
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["That username is taken."]})
+    candidate = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    validate_password(password, candidate)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            practice=practice,
+        )
+        record(
+            "staff.create",
+            actor_label="setup",
+            practice=practice,
+            obj=user,
+            rule="SEC-UNIQUE-USER-ID",
+            detail={"username": username, "first_owner": True},
+        )
+        grant_role(None, user, Role.OWNER)
     return user
 
 
@@ -392,11 +493,24 @@ def record_staff_training(
     expires_on: dt.date,
     course: str = "",
     request: HttpRequest | None = None,
+    evidence: str = "",
 ) -> TrainingRecord:
-    """The web and API path for HIPAA-POLICY-SOCIAL training logs: admins only."""
+    """The web and API path for HIPAA-POLICY-SOCIAL training logs: admins only. The
+    recorder names the course and types the evidence or an attestation: a record made
+    in one click proves nothing."""
     _require_admin(actor, user, request)
+    errors: dict[str, list[str]] = {}
+    if len(course.strip()) < 3:
+        errors["course"] = ["Name the course or training the person completed."]
+    if len(evidence.strip()) < 10:
+        errors["evidence"] = [
+            "Type the evidence (certificate number, where the record is filed) or your "
+            "attestation of how you know it was completed."
+        ]
+    if errors:
+        raise ValidationError(errors)
     if expires_on <= completed_on:
         raise ValidationError({"expires_on": ["The expiry must be after the completion date."]})
     if completed_on > timezone.localdate():
         raise ValidationError({"completed_on": ["The completion date cannot be in the future."]})
-    return record_training(actor, user, completed_on, expires_on, course)
+    return record_training(actor, user, completed_on, expires_on, course.strip(), evidence.strip())

@@ -1,4 +1,5 @@
-"""Session safeguards: idle logoff (SEC-AUTO-LOGOFF) and the MFA gate (SEC-AUTHN)."""
+"""Session safeguards: idle logoff (SEC-AUTO-LOGOFF), the MFA gate and the first-sign-in
+password change (SEC-AUTHN)."""
 
 from __future__ import annotations
 
@@ -62,4 +63,10 @@ class MfaRequiredMiddleware:
                 else "accounts:mfa_setup"
             )
             return HttpResponseRedirect(reverse(target))
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(OPEN_PREFIXES)
+        ):
+            return HttpResponseRedirect(reverse("accounts:password_change"))
         return self.get_response(request)

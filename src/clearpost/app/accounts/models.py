@@ -20,8 +20,9 @@ class Role(models.TextChoices):
     CLINICIAN = "clinician", "Clinician"
 
 
-# SEC-AUTHN: the roles that can approve, publish or see every patient need a second factor.
-MFA_ROLES = frozenset({Role.OWNER, Role.PRIVACY_OFFICER, Role.REVIEWER})
+# SEC-AUTHN: the roles that can approve, publish or see patients' identities need a
+# second factor. Every role does one or the other, so every role has two-step sign-in.
+MFA_ROLES = frozenset(Role)
 # HIPAA-POLICY-SOCIAL: posting and reviewing need a current social-media training record.
 TRAINED_ROLES = frozenset({Role.REVIEWER, Role.CONTENT_CREATOR})
 # Roles that may see and manage patient identities and authorizations.
@@ -44,6 +45,10 @@ class User(AbstractUser):
     )
     totp_secret = models.TextField(blank=True, help_text="Encrypted TOTP seed")
     mfa_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The 30-second TOTP time step last accepted: a code works once (no replay).
+    totp_last_step = models.BigIntegerField(null=True, blank=True)
+    # A password someone else set (the owner adding staff) is changed at first sign-in.
+    must_change_password = models.BooleanField(default=False)
 
     def role_set(self) -> frozenset[str]:
         cached: frozenset[str] | None = getattr(self, "_role_cache", None)
@@ -88,6 +93,9 @@ class TrainingRecord(models.Model):
     course = models.CharField(max_length=200, default="Social media, PHI and patient content")
     completed_on = models.DateField()
     expires_on = models.DateField()
+    # What the recorder typed as proof: a certificate number, where it is filed, or an
+    # attestation in their own words. A record without it is not evidence.
+    evidence = models.TextField(blank=True)
     recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -67,9 +67,27 @@ class RolesForm(forms.Form):
 
 
 class TrainingForm(forms.Form):
-    course = forms.CharField(max_length=200, required=False)
-    completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    expires_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    """Nothing is filled in for the recorder: the course, the date and the evidence are
+    what they know, typed by them."""
+
+    course = forms.CharField(max_length=200, label="Course or training completed")
+    completed_on = forms.DateField(
+        label="Completed on", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        required=False,
+        help_text="Leave empty for one year after completion.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    evidence = forms.CharField(
+        label="Evidence or attestation",
+        min_length=10,
+        max_length=2000,
+        help_text="A certificate number, where the record is filed, or how you know it "
+        "was completed, in your own words.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class TokenForm(forms.Form):
@@ -138,6 +156,9 @@ def staff_new(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
+        except PermissionDenied as exc:  # audited by deny(); the person keeps the form
+            form.add_error(None, str(exc))
+            return render(request, "accounts/staff_new.html", {"form": form}, status=403)
         else:
             messages.success(request, f"{member.username} was added.")
             return HttpResponseRedirect(reverse("staff:detail", args=[member.public_id]))
@@ -155,9 +176,7 @@ def staff_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     held = sorted(member.role_grants.values_list("role", flat=True))
     roles_form = RolesForm(initial={"roles": held})
     today = timezone.localdate()
-    training_form = TrainingForm(
-        initial={"completed_on": today, "expires_on": today + dt.timedelta(days=365)}
-    )
+    training_form = TrainingForm()
     status = 200
     if request.method == "POST":
         try:
@@ -180,15 +199,25 @@ def staff_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                         _user(request),
                         member,
                         d["completed_on"],
-                        d["expires_on"],
+                        d["expires_on"] or d["completed_on"] + dt.timedelta(days=365),
                         d["course"],
                         request,
+                        evidence=d["evidence"],
                     )
                     messages.success(request, "Training recorded.")
                     return HttpResponseRedirect(request.path)
         except ValidationError as exc:
             _apply_errors(roles_form if "save_roles" in request.POST else training_form, exc)
-        status = 400
+            status = 400
+        except PermissionDenied as exc:
+            # Audited by deny(); say why here, beside what they chose, instead of a bare 403
+            # page that loses the form.
+            (roles_form if "save_roles" in request.POST else training_form).add_error(
+                None, str(exc)
+            )
+            status = 403
+        else:
+            status = 400
     records = member.training_records.order_by("-completed_on")
     return render(
         request,

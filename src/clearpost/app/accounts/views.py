@@ -7,8 +7,9 @@ import io
 import qrcode
 import qrcode.image.svg
 from django import forms
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -147,4 +148,22 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/mfa_verify.html",
         {"form": form, "error": error, "next": _next_url(request)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Set your own password: required at first sign-in when someone else chose it."""
+    user = request.user
+    assert isinstance(user, User)
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.change_own_password(user, form.cleaned_data["new_password1"], request)
+        update_session_auth_hash(request, user)
+        return HttpResponseRedirect(reverse("home"))
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "required": user.must_change_password},
     )

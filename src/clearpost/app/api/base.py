@@ -62,7 +62,53 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, for a person"},
+        "errors": {
+            "type": "object",
+            "description": "Field path -> messages ('__all__' for the whole request)",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+ERROR_STATUSES = {
+    "400": "Malformed request (the body is not JSON)",
+    "401": "No token, or the token is not valid",
+    "403": "Your role does not allow this",
+    "404": "Not found (also another practice's object)",
+    "405": "Method not allowed on this path",
+    "413": "Request body over 256 KB",
+    "422": "Invalid fields or a refused action; see `errors`",
+}
+
+
+class ClearPostAPI(NinjaAPI):
+    """Declares the error answers every operation can give, in the one error shape, so
+    the OpenAPI document matches what the API really returns."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_STATUSES.items():
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": ref}},
+                        },
+                    )
+        return schema
+
+
+api = ClearPostAPI(
     title="ClearPost API",
     version="1",
     description=(

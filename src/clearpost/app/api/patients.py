@@ -92,13 +92,15 @@ def list_patients(request: HttpRequest, query: Query[ListQuery]) -> list[Patient
 @router.get(
     "/lookup",
     response=list[PatientOut],
-    summary="Find by exact full name or record number (nothing is decrypted to search)",
+    summary="Find by full name, first or last name, or record number (nothing is decrypted to search)",
 )
 def lookup_patients(request: HttpRequest, query: Query[LookupQuery]) -> list[PatientOut]:
     user = actor(request)
     name, number = query.name.strip(), query.record_number.strip()
     if not name and not number:
-        raise ValidationError({"name": ["Give an exact full name or a record number."]})
+        raise ValidationError(
+            {"name": ["Give a name (or part of one: whole words) or a record number."]}
+        )
     found: list[Patient] = []
     if name:
         found += actions.find_by_name(user, " ".join(name.split()))

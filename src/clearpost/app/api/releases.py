@@ -18,7 +18,7 @@ from clearpost.app.accounts.permissions import check_roles
 from clearpost.app.api.base import actor
 from clearpost.app.api.patients import get_patient
 from clearpost.app.authorizations import actions
-from clearpost.app.authorizations.coverage import check_use
+from clearpost.app.authorizations.coverage import check_use, standing_now
 from clearpost.app.authorizations.models import Authorization, ReleaseTemplate, TemplateVersion
 from clearpost.app.authorizations.scope import ScopeInput
 from clearpost.app.patients.actions import require_patient_access
@@ -206,8 +206,14 @@ class ReasonOut(Schema):
 
 
 class CheckOut(Schema):
-    covered: bool
+    covered: bool  # at `checked_at`; see `in_force_now` before acting on a past answer
     reasons: list[ReasonOut]
+    checked_at: str
+    historical: bool  # checked for a time before now
+    revoked_now: bool
+    expired_now: bool
+    in_force_now: bool
+    note: str
 
 
 def authorization_out(auth: Authorization) -> AuthorizationOut:
@@ -332,7 +338,14 @@ def check(request: HttpRequest, public_id: str, payload: UseIn) -> CheckOut:
         raise Http404 from None
     use = payload.dict(exclude_none=True)
     result = check_use(auth, use, actor=user)
+    now = standing_now(auth, use)
     return CheckOut(
         covered=result.covered,
         reasons=[ReasonOut(code=r.code, rule=r.rule, message=r.message) for r in result.reasons],
+        checked_at=now.checked_at.isoformat(),
+        historical=now.historical,
+        revoked_now=now.revoked_now,
+        expired_now=now.expired_now,
+        in_force_now=now.in_force_now,
+        note=now.note(),
     )

@@ -1,8 +1,10 @@
 """The append-only audit trail (SEC-AUDIT-CONTROLS, HIPAA-AUTH-RETAIN-6Y).
 
 No code path updates or deletes an event: `save()` refuses updates, the queryset
-refuses `update()`/`delete()`, and a database trigger (migration 0002) refuses both on
-SQLite and PostgreSQL. Events are kept with no expiry, which meets the six-year minimum.
+refuses `update()`/`delete()`, and on PostgreSQL a trigger (migration 0002) refuses
+both. Each practice's events form their own chain (`chain`, `chain_seq`), sealed with
+the audit key that the database does not hold (see clearpost.engine.audit). Events are
+kept with no expiry, which meets the six-year minimum.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from clearpost.engine import audit as chain
+from clearpost.engine import audit as sealing
 
 
 class AppendOnlyError(RuntimeError):
@@ -28,7 +30,9 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
 
 
 class AuditEvent(models.Model):
-    seq = models.BigIntegerField(unique=True)
+    seq = models.BigIntegerField(unique=True)  # global order of writing
+    chain = models.BigIntegerField(default=0)  # the practice's id; 0 for events of none
+    chain_seq = models.BigIntegerField(null=True)  # position in its chain, from 1
     at = models.DateTimeField(db_index=True)
     practice = models.ForeignKey(
         "practices.Practice", on_delete=models.PROTECT, null=True, related_name="+"
@@ -52,6 +56,9 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "chain_seq"], name="audit_event_chain_seq")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} by {self.actor_label}"
@@ -82,17 +89,30 @@ class AuditEvent(models.Model):
             "ip": self.ip,
         }
 
-    def stored(self) -> chain.StoredEvent:
-        return chain.StoredEvent(self.seq, self.body(), self.prev_hash, self.hash)
+    def stored(self) -> sealing.StoredEvent:
+        return sealing.StoredEvent(self.chain_seq or 0, self.body(), self.prev_hash, self.hash)
 
 
 class AuditHead(models.Model):
-    """The last sealed event, written in the same transaction: a deleted tail shows up
-    as a head that points past the end of the trail."""
+    """The global writing order: one row every writer locks, so sequence numbers and
+    the per-practice heads below are assigned one writer at a time."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default=chain.GENESIS)
+    hash = models.CharField(max_length=64, default=sealing.GENESIS)
 
     def __str__(self) -> str:
         return f"head at event {self.seq}"
+
+
+class ChainHead(models.Model):
+    """The last sealed event of one practice's chain, written in the same transaction:
+    a deleted tail shows up as a head that points past the end of the chain, and the
+    signed checkpoints outside the database catch a head moved back with it."""
+
+    chain = models.BigIntegerField(unique=True)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=sealing.GENESIS)
+
+    def __str__(self) -> str:
+        return f"chain {self.chain} at event {self.seq}"

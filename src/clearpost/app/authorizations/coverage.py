@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
 from clearpost.app.audit.actions import record
 from clearpost.app.authorizations.models import Authorization
-from clearpost.engine.consent.check import Result, check, practice_zone
+from clearpost.engine.consent.check import Result, check, expiry_instant, practice_zone
 from clearpost.engine.consent.model import parse_authorization, parse_use
 
 
@@ -106,3 +107,59 @@ def check_use(
         detail={"covered": result.covered, "reasons": [r.code for r in result.reasons]},
     )
     return result
+
+
+def check_use_now(
+    authorization: Authorization, use_dict: Mapping[str, Any], *, actor: Any = None
+) -> Result:
+    """For gates (publishing, scheduling): the moment of use is now, never a time the
+    caller supplies, so no past answer can open a gate."""
+    use = {k: v for k, v in use_dict.items() if k != "at"}
+    return check_use(authorization, use, timezone.now(), actor=actor)
+
+
+@dataclass(frozen=True, slots=True)
+class StandingNow:
+    """Where a release stands at the moment of asking, beside a check for another time:
+    a "covered" for a past instant must never be read as permission today."""
+
+    checked_at: dt.datetime
+    historical: bool  # the use was checked for a time before now
+    revoked_now: bool
+    expired_now: bool
+
+    @property
+    def in_force_now(self) -> bool:
+        return not (self.revoked_now or self.expired_now)
+
+    def note(self) -> str:
+        if not self.historical:
+            return ""
+        if self.revoked_now:
+            return "This answer is for a past time. The release has been revoked since: no use is allowed now."
+        if self.expired_now:
+            return "This answer is for a past time. The release has expired since: no use is allowed now."
+        return "This answer is for a past time; check again at the moment of use."
+
+
+def standing_now(
+    authorization: Authorization, use_dict: Mapping[str, Any], now: dt.datetime | None = None
+) -> StandingNow:
+    """Whether the release is revoked or expired now, whatever time the use asked about."""
+    now = now or timezone.now()
+    raw_at = use_dict.get("at")
+    try:
+        at = dt.datetime.fromisoformat(str(raw_at)) if raw_at else now
+    except ValueError:
+        at = now
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    zone = practice_zone(authorization.practice.time_zone)
+    expires = authorization.expires_on
+    return StandingNow(
+        checked_at=at,
+        historical=at < now - dt.timedelta(seconds=1),
+        revoked_now=authorization.revoked_at is not None and authorization.revoked_at <= now,
+        expired_now=authorization.expired_at is not None
+        or (expires is not None and expiry_instant(expires, zone) <= now),
+    )

@@ -215,6 +215,12 @@ class KioskForm(forms.Form):
         label="Does the patient (under 18) agree?",
     )
     signature = forms.CharField(widget=forms.HiddenInput, required=False)
+    # The keyboard (and no-pointer) alternative to drawing: the typed name, adopted as
+    # the signature by an explicit choice (E-SIGN: a symbol adopted with intent to sign).
+    typed_signature = forms.BooleanField(
+        required=False,
+        label="I cannot draw a signature: my typed name above is my signature",
+    )
 
     def __init__(self, *args: Any, relationships: list[tuple[str, str]], minor: bool, **kw: Any):
         super().__init__(*args, **kw)

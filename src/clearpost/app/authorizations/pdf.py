@@ -9,6 +9,7 @@ because a copy with a replaced accent is better than no copy.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,11 @@ class _Doc(FPDF):
         self.ln(gap)
 
 
+# "Signed: ______ Date: ______", "Relationship and authority: ______": fill-in lines
+# of a paper form, answered by the signature block of the signed copy.
+BLANK_FORM_LINE = re.compile(r"^(?:[^_:]{1,60}:\s*_{3,}\s*)+$")
+
+
 def render_copy(content: CopyContent) -> bytes:
     doc = _Doc()
     doc.set_title(f"Media release {content.authorization_id}")
@@ -73,6 +79,8 @@ def render_copy(content: CopyContent) -> bytes:
     doc.para(f"Patient: {content.patient_name}", size=9, gap=4)
     for line in content.rendered_text.splitlines():
         stripped = line.strip()
+        if BLANK_FORM_LINE.match(stripped):
+            continue  # the paper form's blank "Signed: ____" lines: the real block follows
         if not stripped:
             doc.ln(1.5)
         elif stripped.startswith("#"):

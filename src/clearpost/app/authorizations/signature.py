@@ -13,7 +13,7 @@ import binascii
 import io
 import warnings
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 MAX_BYTES = 512 * 1024
 MIN_SIZE = (100, 40)
@@ -91,3 +91,28 @@ def _require_ink(img: Image.Image) -> None:
         raise SignatureError(
             "The signature box is empty; please sign with your finger or the mouse."
         )
+
+
+def typed_signature_png(name: str) -> bytes:
+    """The signer's typed name drawn as their signature (for people who cannot use the
+    pad: keyboard, switch or screen-reader users). It passes the same checks as a
+    drawn one."""
+    text = " ".join(name.split())[:80]
+    if len(text) < 2:
+        raise SignatureError("Type your full name to sign with it.")
+    try:
+        font: ImageFont.FreeTypeFont | ImageFont.ImageFont = ImageFont.truetype(
+            "DejaVuSans-Oblique.ttf", 48
+        )
+    except OSError:  # no system font: Pillow's own scalable default
+        font = ImageFont.load_default(size=48)
+    img = Image.new("RGB", (700, 220), "white")
+    draw = ImageDraw.Draw(img)
+    left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+    scale_fits = right - left <= 660
+    x = 20 if not scale_fits else (700 - (right - left)) // 2
+    draw.text((x, 110 - (bottom - top) // 2 - top), text, fill="#111111", font=font)
+    draw.line((40, 175, 660, 175), fill="#777777", width=2)
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return validate_png(buf.getvalue())

@@ -40,7 +40,11 @@ from clearpost.app.authorizations.forms import (
 )
 from clearpost.app.authorizations.models import Authorization, ReleaseTemplate, Status
 from clearpost.app.authorizations.scope import expiry_words
-from clearpost.app.authorizations.signature import SignatureError, decode_data_url
+from clearpost.app.authorizations.signature import (
+    SignatureError,
+    decode_data_url,
+    typed_signature_png,
+)
 from clearpost.app.patients.actions import require_patient_access, reveal_identity
 from clearpost.app.patients.views import get_patient
 from clearpost.engine.consent.model import MalformedInput
@@ -91,7 +95,9 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     initial = {"name": template.name, "text": latest.text} if template and latest else {}
     form = TemplateForm(request.POST or None, request.FILES or None, initial=initial)
     rejected = None
+    submitted = ""
     if request.method == "POST" and form.is_valid():
+        submitted = form.cleaned_data.get("text") or ""
         try:
             version = actions.save_template_version(
                 user,
@@ -101,8 +107,8 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 request=request,
             )
         except actions.TemplateRejected as exc:
+            # The findings are listed once, in the Checks card, not again on the field.
             rejected = exc.lint.to_json()
-            add_action_errors(form, exc)
         except actions.ActionError as exc:
             add_action_errors(form, exc)
         else:
@@ -113,8 +119,8 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     grade = None
     if rejected is None and latest is not None:
         grade = latest.readability_grade
-    elif rejected is not None:
-        _, grade = actions.lint_text(form.cleaned_data.get("text") or "")
+    elif rejected is not None:  # the text that was checked, not the form's (emptied) copy
+        _, grade = actions.lint_text(submitted)
     return render(
         request,
         "authorizations/template_edit.html",
@@ -360,7 +366,12 @@ def kiosk_sign(request: HttpRequest, token: str) -> HttpResponse:
     form = KioskForm(request.POST or None, relationships=page.relationships, minor=page.minor)
     if request.method == "POST" and form.is_valid():
         try:
-            png = decode_data_url(form.cleaned_data.get("signature") or "")
+            typed = bool(form.cleaned_data.get("typed_signature"))
+            png = (
+                typed_signature_png(form.cleaned_data["typed_name"])
+                if typed
+                else decode_data_url(form.cleaned_data.get("signature") or "")
+            )
             result = actions.sign(
                 token,
                 actions.SignatureInput(
@@ -369,6 +380,7 @@ def kiosk_sign(request: HttpRequest, token: str) -> HttpResponse:
                     authority_description=form.cleaned_data.get("authority_description") or "",
                     minor_assent=form.assent(),
                     signature_png=png,
+                    method="typed" if typed else "drawn",
                 ),
                 request,
             )

@@ -9,21 +9,27 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from clearpost.app.accounts.models import PATIENT_ROLES, User
+from clearpost.app.accounts.permissions import deny
 from clearpost.app.audit.actions import record
-from clearpost.app.patients.models import Identity, Patient, lookup_index
+from clearpost.app.patients.models import (
+    Identity,
+    Patient,
+    lookup_index,
+    name_words,
+    save_name_tokens,
+)
 from clearpost.app.practices.models import PracticeScopedQuerySet
 
 
 def require_patient_access(actor: User, request: HttpRequest | None = None) -> None:
     if not actor.has_role(*PATIENT_ROLES):
-        record(
-            "permission.denied",
-            actor=actor,
+        deny(
+            actor,
+            "patient access",
             rule="HIPAA-MINNEC-INTERNAL",
-            detail={"needed": "patient access"},
             request=request,
+            message="Your role does not give access to patient records.",
         )
-        raise PermissionDenied("Your role does not give access to patient records.")
 
 
 def create_patient(actor: User, identity: Identity, request: HttpRequest | None = None) -> Patient:
@@ -33,6 +39,7 @@ def create_patient(actor: User, identity: Identity, request: HttpRequest | None 
         patient = Patient(practice=actor.practice, created_by=actor)
         patient.set_identity(identity)
         patient.save()
+        save_name_tokens(patient, identity.name)
         record(
             "patient.create", actor=actor, obj=patient, rule="SEC-AUDIT-CONTROLS", request=request
         )
@@ -87,9 +94,18 @@ def scoped_patients(actor: User) -> PracticeScopedQuerySet:
 
 
 def find_by_name(actor: User, name: str) -> list[Patient]:
-    """Exact-match lookup through the blind index: nothing is decrypted to search."""
+    """By full name, or by any of its words (a first or last name alone), through the
+    blind indexes: nothing is decrypted to search. Several words must all match."""
     require_patient_access(actor)
-    return list(scoped_patients(actor).filter(name_index=lookup_index(name, "name")))
+    scoped = scoped_patients(actor)
+    found = {p.pk: p for p in scoped.filter(name_index=lookup_index(name, "name"))}
+    words = name_words(name)
+    if words:
+        by_words = scoped
+        for word in words:
+            by_words = by_words.filter(name_tokens__index=lookup_index(word, "name-word"))
+        found.update({p.pk: p for p in by_words.distinct()})
+    return list(found.values())
 
 
 def find_by_record_number(actor: User, record_number: str) -> list[Patient]:

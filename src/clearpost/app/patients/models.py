@@ -8,6 +8,7 @@ done through `patients.actions.reveal_identity`, which audits the read.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -97,3 +98,42 @@ class Patient(models.Model):
 
 def lookup_index(value: str, purpose: str) -> str:
     return crypto.blind_index(settings.CLEARPOST_INDEX_KEY, value, purpose)
+
+
+def name_words(name: str) -> set[str]:
+    """The words a person might search a name by: each word, and each part of a
+    hyphenated or apostrophed one ("Rodriguez-Villanueva" -> itself and both halves)."""
+    words: set[str] = set()
+    for word in crypto.normalise(name).split():
+        words.add(word)
+        words.update(p for p in re.split(r"[-'’]", word) if len(p) > 1)
+    return {w for w in words if len(w) > 1}
+
+
+class NameToken(models.Model):
+    """A keyed blind index of one word of a patient's name, so a first or last name
+    alone finds the patient without decrypting the table. Like the full-name index it
+    shows which patients share a word, never the word itself."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="name_tokens")
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    index = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "index"], name="patient_name_token")
+        ]
+
+    def __str__(self) -> str:
+        return f"name token of {self.patient_id}"
+
+
+def save_name_tokens(patient: Patient, name: str) -> None:
+    """Replace the patient's word indexes (call inside the action's transaction)."""
+    NameToken.objects.filter(patient=patient).delete()
+    NameToken.objects.bulk_create(
+        NameToken(
+            patient=patient, practice_id=patient.practice_id, index=lookup_index(w, "name-word")
+        )
+        for w in sorted(name_words(name))
+    )

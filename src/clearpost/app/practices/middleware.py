@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 
 class PracticeMiddleware:
@@ -15,4 +17,11 @@ class PracticeMiddleware:
         user = getattr(request, "user", None)
         practice = getattr(user, "practice", None) if user and user.is_authenticated else None
         setattr(request, "practice", practice)  # noqa: B010 - HttpRequest declares no such field
-        return self.get_response(request)
+        if practice is None:
+            return self.get_response(request)
+        # One time zone everywhere: every date a staff page shows is in the practice's zone.
+        timezone.activate(ZoneInfo(practice.time_zone))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

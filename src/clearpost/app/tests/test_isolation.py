@@ -46,7 +46,13 @@ WEB = [
         "web",
         "POST",
         "/staff/{st}/",
-        {"record_training": "1", "completed_on": "2026-01-01", "expires_on": "2027-01-01"},
+        {
+            "record_training": "1",
+            "completed_on": "2026-01-01",
+            "expires_on": "2027-01-01",
+            "course": "HIPAA social media",
+            "evidence": "Certificate 12345 on file",
+        },
     ),
     ("web", "POST", "/staff/{st}/deactivate/", {}),
     ("web", "POST", "/settings/tokens/{tk}/revoke/", {}),
@@ -128,7 +134,7 @@ def two(practice, other_practice, make_tenant):
     return make_tenant(practice, "Alice Own"), make_tenant(other_practice, "Bella Other")
 
 
-@pytest.mark.parametrize(("kind", "method", "path", "body"), WEB + API)
+@pytest.mark.parametrize(("kind", "method", "path", "body"), [*WEB, *API])
 def test_another_practices_object_is_404_like_a_missing_one(
     two, login, kind, method, path, body
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
@@ -11,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -97,7 +99,7 @@ def test_setup_twice_then_serve_and_stop(tmp_path: Path) -> None:
                 break
             time.sleep(0.5)
         assert status == 200 and '"ok"' in body, (
-            serve.stdout.read1().decode() if serve.stdout else ""
+            cast(io.BufferedReader, serve.stdout).read1().decode() if serve.stdout else ""
         )
         login_status, login_page = _get(f"http://127.0.0.1:{port}/accounts/login/")
         assert login_status == 200 and 'name="password"' in login_page

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from clearpost.app.accounts.actions import issue_api_token
 from clearpost.app.accounts.models import Role
-from clearpost.app.api.tests.conftest import scope_input
 from clearpost.app.authorizations import actions as authz
+from clearpost.app.authorizations.tests.conftest import scope as scope_input
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +41,7 @@ def test_list_query_count_does_not_grow_with_rows(
     admin = make_user(practice, Role.OWNER, Role.PRIVACY_OFFICER, Role.CLINICIAN)
     template = authz.ensure_default_template(practice)
     version = template.latest_version()
+    assert version is not None
     first = make_patient(admin, name="Ann First")
 
     def add_rows(n: int) -> None:

@@ -58,16 +58,25 @@ class InputFile:
 
 
 def collect_inputs(inputs: Iterable[Path | str]) -> list[InputFile]:
-    """Files as given, folders recursed (hidden entries skipped), in a stable order."""
+    """Files as given, folders recursed (hidden entries skipped), in a stable order.
+
+    Inside a folder, a symbolic link that leads out of that folder is not followed: a
+    link in a shared upload folder must not make the tool read (and copy) other files.
+    """
     out: list[InputFile] = []
     seen: set[str] = set()
     for item in inputs:
         p = Path(item)
         if p.is_dir():
             found: list[Path] = []
-            for root, dirs, files in os.walk(p):
+            top = p.resolve()
+            for root, dirs, files in os.walk(p):  # never descends into linked folders
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / f for f in files if not f.startswith("."))
+                found.extend(
+                    Path(root) / f
+                    for f in files
+                    if not f.startswith(".") and (Path(root) / f).resolve().is_relative_to(top)
+                )
             candidates = sorted(found, key=lambda q: q.as_posix())
         else:
             candidates = [p]
@@ -77,6 +86,12 @@ def collect_inputs(inputs: Iterable[Path | str]) -> list[InputFile]:
                 seen.add(key)
                 out.append(InputFile(c, str(c)))
     return out
+
+
+def report_overwrites_input(report: Path, inputs: Iterable[Path | str]) -> bool:
+    """True when writing the report would replace one of the inputs."""
+    target = report.resolve()
+    return any(f.path.resolve() == target for f in collect_inputs(inputs))
 
 
 def sha256_file(path: Path) -> str:

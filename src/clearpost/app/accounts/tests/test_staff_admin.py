@@ -140,24 +140,23 @@ def test_privacy_officer_sets_roles_and_records_training(practice, make_user, lo
     assert member.training_due()
     assert AuditEvent.objects.filter(action="role.revoke", object_id=member.public_id).exists()
     today = timezone.localdate()
-    bad = client.post(
-        url,
-        {
-            "record_training": "1",
-            "completed_on": today.isoformat(),
-            "expires_on": today.isoformat(),
-        },
-    )
+    form = client.get(url).context["training_form"]
+    assert not form.initial and all(f.value() in (None, "") for f in form)  # nothing prefilled
+    one_click = client.post(url, {"record_training": "1"})
+    errors = one_click.context["training_form"].errors
+    assert one_click.status_code == 400 and {"course", "completed_on", "evidence"} <= set(errors)
+    real = {
+        "record_training": "1",
+        "course": "HIPAA and social media, 2026",
+        "evidence": "Certificate HS-2231 filed in the HR binder; I watched the quiz.",
+        "completed_on": today.isoformat(),
+    }
+    bad = client.post(url, {**real, "expires_on": today.isoformat()})
     assert bad.status_code == 400 and "expires_on" in bad.context["training_form"].errors
-    ok = client.post(
-        url,
-        {
-            "record_training": "1",
-            "completed_on": today.isoformat(),
-            "expires_on": (today + dt.timedelta(days=20)).isoformat(),
-        },
-    )
+    ok = client.post(url, {**real, "expires_on": (today + dt.timedelta(days=20)).isoformat()})
     assert ok.status_code == 302
+    rec = member.training_records.get()
+    assert rec.course == real["course"] and rec.evidence == real["evidence"]
     assert not User.objects.get(pk=member.pk).training_due()
     page = client.get(reverse("staff:list"))
     assert b"training-due-soon" in page.content
@@ -172,6 +171,11 @@ def test_only_an_owner_grants_owner(practice, make_user, login) -> None:
     )
     assert response.status_code == 403
     assert not User.objects.get(pk=member.pk).has_role(Role.OWNER)
+    # The reason is shown beside the form, which keeps what was chosen.
+    html = response.content.decode()
+    assert "Only an owner can grant or remove the owner role." in html
+    assert 'value="owner" id="id_roles_0" checked' in html
+    assert AuditEvent.objects.filter(action="permission.denied", actor=officer).exists()
 
 
 def test_last_owner_keeps_the_owner_role(practice, make_user, login) -> None:
@@ -284,3 +288,20 @@ def test_every_denial_is_audited_exactly_once(practice, make_user, login) -> Non
     assert client.get(reverse("staff:list")).status_code == 403
     event = AuditEvent.objects.get(action="permission.denied", actor=orphan)
     assert event.detail["path"] == reverse("staff:list")
+
+
+def test_first_owner_is_made_once_and_audited(practice) -> None:
+    from django.core.exceptions import ValidationError
+
+    from clearpost.app.accounts import actions as account_actions
+
+    owner = account_actions.add_first_owner(
+        practice, username="first", password="A-Long-Enough-Pass-88", first_name="Fay"
+    )
+    assert owner.has_role(Role.OWNER) and owner.practice == practice
+    assert AuditEvent.objects.filter(action="staff.create", object_id=owner.public_id).exists()
+    with pytest.raises(ValidationError):
+        account_actions.add_first_owner(
+            practice, username="second", password="A-Long-Enough-Pass-88"
+        )
+    assert not User.objects.filter(username="second").exists()

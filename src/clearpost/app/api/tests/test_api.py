@@ -93,7 +93,10 @@ def test_create_get_list_and_lookup_patients_are_audited(practice, make_user, ap
     assert [p["id"] for p in by_name.json()] == [body["id"]]
     by_number = client.get("/api/patients/lookup", {"record_number": "MRN-7"})
     assert [p["id"] for p in by_number.json()] == [body["id"]]
-    assert client.get("/api/patients/lookup", {"name": "Maria"}).json() == []
+    assert [p["name"] for p in client.get("/api/patients/lookup", {"name": "Maria"}).json()] == [
+        "Maria Lopez"
+    ]
+    assert client.get("/api/patients/lookup", {"name": "Mari"}).json() == []
     empty = client.get("/api/patients/lookup")
     assert empty.status_code == 422 and "name" in empty.json()["errors"]
     assert AuditEvent.objects.filter(action="patient.create", object_id=body["id"]).exists()
@@ -222,6 +225,7 @@ def test_prepare_list_get_and_check_a_release(
     }
     ok = client.post(f"/api/authorizations/{signed.public_id}/check", use)
     assert ok.status_code == 200 and ok.json()["covered"] is True, ok.content
+    assert ok.json()["in_force_now"] is True and ok.json()["historical"] is False
     no = client.post(
         f"/api/authorizations/{signed.public_id}/check",
         {**use, "platform": "tiktok", "shows_face": True},
@@ -319,6 +323,7 @@ def test_audit_verify_reports_a_tampered_event(practice, make_user, api_as) -> N
     officer = make_user(practice, Role.PRIVACY_OFFICER)
     client = api_as(officer)
     event = AuditEvent.objects.order_by("seq").first()
+    assert event is not None
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # dropped inside the test's transaction
             cur.execute("DROP TRIGGER IF EXISTS audit_event_no_change ON audit_auditevent")

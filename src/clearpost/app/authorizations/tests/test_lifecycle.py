@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,12 @@ from clearpost.app import events
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.audit.models import AuditEvent
 from clearpost.app.authorizations import actions, links
-from clearpost.app.authorizations.coverage import check_use, contract_dict
+from clearpost.app.authorizations.coverage import (
+    check_use,
+    check_use_now,
+    contract_dict,
+    standing_now,
+)
 from clearpost.app.authorizations.models import (
     Authorization,
     CopyDelivery,
@@ -271,7 +276,7 @@ def test_kiosk_link_is_single_use(staff: User, prepared: Authorization) -> None:
 
 # Revocation -------------------------------------------------------------------------
 @pytest.fixture
-def received(django_capture_on_commit_callbacks: Any) -> list[DomainEvent]:
+def received(django_capture_on_commit_callbacks: Any) -> Iterator[list[DomainEvent]]:
     got: list[DomainEvent] = []
 
     def listener(event: DomainEvent) -> None:
@@ -317,6 +322,14 @@ def test_revocation_takes_effect_at_once(
     assert not after.covered and "REVOKED" in {r.code for r in after.reasons}
     earlier = check_use(auth, USE, before - dt.timedelta(microseconds=1))
     assert "REVOKED" not in {r.code for r in earlier.reasons}
+    # ...but a past answer always says where the release stands now.
+    past = standing_now(auth, {**USE, "at": (before - dt.timedelta(minutes=1)).isoformat()})
+    assert past.historical and past.revoked_now and not past.in_force_now
+    assert "revoked since" in past.note()
+    assert not standing_now(auth, USE).historical
+    # A gate never takes the caller's time: a past `at` is ignored.
+    gate = check_use_now(auth, {**USE, "at": (before - dt.timedelta(days=1)).isoformat()})
+    assert not gate.covered and "REVOKED" in {r.code for r in gate.reasons}
     # The link is spent either way.
     with pytest.raises(links.LinkInvalid):
         actions.revoke_by_link(token_of(signed.revocation_url))

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.audit.models import AuditEvent
@@ -119,6 +120,29 @@ def test_template_page_shows_findings_and_saves_nothing(
     body = response.content.decode()
     assert "Not saved" in body and "HIPAA-AUTH-STMT-REVOKE" in body
     assert not ReleaseTemplate.objects.filter(name="Too short").exists()
+
+
+def test_template_check_shows_the_grade_it_judged_and_each_finding_once(
+    officer: User, login: Callable[[User], Client]
+) -> None:
+    hard = (
+        "Notwithstanding the aforementioned contractual considerations, the undersigned "
+        "individual irrevocably acknowledges, comprehends and unconditionally authorizes "
+        "the institutionalized dissemination of photographic representations, "
+        "notwithstanding extraordinarily multifaceted jurisdictional interpretations. "
+    ) * 4
+    response = login(officer).post(
+        reverse("authorizations:template_new"), {"name": "Hard", "text": hard}
+    )
+    body = response.content.decode()
+    grade = response.context["grade"]
+    assert grade is not None and grade > 12  # the grade of the text that was checked
+    assert f"Reading grade {grade:.1f}" in body  # the same figure as the finding
+    messages = [f["message"] for f in response.context["lint"]["findings"]]
+    for message in messages:
+        # each finding shown once (in the Checks card), not again on the field
+        assert body.count(escape(message)) == messages.count(message), message
+    assert 'data-busy="Checking the template' in body  # a sign of progress while it runs
 
 
 @pytest.mark.parametrize(

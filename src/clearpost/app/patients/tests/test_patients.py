@@ -30,7 +30,38 @@ def test_exact_match_lookup_uses_blind_index(practice, make_user, make_patient) 
     patient = make_patient(owner, name="Sarah Jones", record_number="MRN-4471")
     assert actions.find_by_name(owner, "  sarah   JONES") == [patient]
     assert actions.find_by_record_number(owner, "mrn-4471") == [patient]
-    assert actions.find_by_name(owner, "Sarah") == []
+    assert actions.find_by_name(owner, "Sara") == []  # whole words only
+
+
+def test_first_or_last_name_alone_finds_the_patient_without_decrypting(
+    practice, make_user, make_patient, login
+) -> None:
+    owner = make_user(practice, Role.OWNER)
+    maria = make_patient(owner, name="María-José Rodríguez-Villanueva", record_number="M1")
+    jones = make_patient(owner, name="Sarah Jones", record_number="J1")
+    smith = make_patient(owner, name="Sarah Smith", record_number="S1")
+    assert actions.find_by_name(owner, "jones") == [jones]
+    assert {p.pk for p in actions.find_by_name(owner, "SARAH")} == {jones.pk, smith.pk}
+    assert actions.find_by_name(owner, "rodríguez") == [maria]
+    assert actions.find_by_name(owner, "Villanueva") == [maria]
+    assert actions.find_by_name(owner, "maría-josé") == [maria]
+    assert actions.find_by_name(owner, "Sarah Jones") == [jones]
+    assert actions.find_by_name(owner, "Jones Sarah") == [jones]  # all words, any order
+    with connection.cursor() as cur:
+        cur.execute('SELECT "index" FROM patients_nametoken')
+        stored = " ".join(r[0] for r in cur.fetchall())
+    assert "jones" not in stored.lower() and "sarah" not in stored.lower()
+    page = login(owner).get(reverse("patients:list"), {"q": "Jones"})
+    assert b"Sarah Jones" in page.content and b"Sarah Smith" not in page.content
+
+
+def test_name_words_of_other_practices_never_match(
+    practice, other_practice, make_user, make_patient
+) -> None:
+    mine = make_user(practice, Role.OWNER)
+    theirs = make_user(other_practice, Role.OWNER)
+    make_patient(theirs, name="Sarah Jones")
+    assert actions.find_by_name(mine, "Jones") == []
 
 
 def test_every_identity_view_is_audited(practice, make_user, make_patient, login) -> None:

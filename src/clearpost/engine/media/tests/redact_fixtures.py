@@ -1,16 +1,16 @@
-"""Small test images built from the shared corpus faces (copied, never modified)."""
+"""Small test images built from the shipped corpus faces (copied, never modified)."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
-CORPUS = Path("/work/shared/corpus/faces")
+from clearpost.testdata import corpus_path
+
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 # Face boxes (x, y, w, h) in the corpus files, found once by CenterFace and checked by eye.
 FACE_BOXES = {"obama.jpg": (350, 4, 293, 467), "biden.jpg": (398, 75, 367, 567)}
@@ -18,7 +18,7 @@ FACE_BOXES = {"obama.jpg": (350, 4, 293, 467), "biden.jpg": (398, 75, 367, 567)}
 
 @cache
 def corpus_rgb(name: str) -> npt.NDArray[np.uint8]:
-    return np.asarray(Image.open(CORPUS / name).convert("RGB"), np.uint8)
+    return np.asarray(Image.open(corpus_path(f"faces/{name}")).convert("RGB"), np.uint8)
 
 
 def face_scene(

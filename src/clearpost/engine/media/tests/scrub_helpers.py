@@ -11,29 +11,20 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
-CORPUS = Path(__file__).resolve().parents[6] / "shared" / "corpus"
-if not CORPUS.is_dir():  # the worktree layout: /work/wt/<branch>/ beside /work/shared
-    CORPUS = Path(__file__).resolve().parents[7] / "shared" / "corpus"
+from clearpost.testdata import corpus_names, corpus_path
+
+__all__ = ["corpus_file", "corpus_names"]
 
 
 def corpus_file(tmp_path: Path, rel: str) -> Path:
-    src = CORPUS / rel
-    if not src.is_file():
-        pytest.skip(f"corpus file {rel} not found beside the repository")
+    """A private copy of a shipped sample (a missing sample raises, never skips)."""
+    src = corpus_path(rel)
     dst = tmp_path / "in" / Path(rel).name
     dst.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(src, dst)
     return dst
-
-
-def corpus_names(folder: str, suffixes: tuple[str, ...]) -> list[str]:
-    d = CORPUS / folder
-    if not d.is_dir():
-        return []
-    return sorted(f"{folder}/{p.name}" for p in d.iterdir() if p.suffix.lower() in suffixes)
 
 
 def pixels(data: bytes) -> np.ndarray:
@@ -93,8 +84,8 @@ def png_with_everything() -> bytes:
 
 def make_video(path: Path, *extra: str, fmt_args: tuple[str, ...] = ()) -> Path:
     """A 1-second test video with identifying metadata, made by ffmpeg."""
-    if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg is not installed")
+    if not shutil.which("ffmpeg"):  # a system dependency (`make deps`): missing is an error
+        raise RuntimeError("ffmpeg is not installed; run `make deps`")
     cmd = [
         "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10:duration=1",
         "-f", "lavfi", "-i", "sine=frequency=440:duration=1", *fmt_args, "-t", "1",

@@ -11,8 +11,7 @@ import pytest
 from PIL import Image
 
 from clearpost.cli import main
-
-from .redact_fixtures import CORPUS
+from clearpost.testdata import corpus_path
 
 
 def _plain_png(path: Path) -> None:
@@ -22,7 +21,7 @@ def _plain_png(path: Path) -> None:
 def test_cli_batch_with_one_bad_file(tmp_path: Path) -> None:
     inp = tmp_path / "in"
     inp.mkdir()
-    shutil.copy(CORPUS / "obama.jpg", inp / "Mary Smith.jpg")
+    shutil.copy(corpus_path("faces/obama.jpg"), inp / "Mary Smith.jpg")
     (inp / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     report = tmp_path / "report.json"
     code = main(

@@ -15,8 +15,9 @@ from clearpost.engine.media.batch import collect_inputs, run_one
 from clearpost.engine.media.deid import DeidOptions, deid_file
 from clearpost.engine.media.encode import load_oriented
 from clearpost.engine.media.report import FileReport
+from clearpost.testdata import corpus_path
 
-from .redact_fixtures import CORPUS, FACE_BOXES, face_scene, text_card
+from .redact_fixtures import FACE_BOXES, face_scene, text_card
 
 
 def _run(path: Path, out: Path, options: DeidOptions) -> FileReport:
@@ -27,7 +28,7 @@ def _run(path: Path, out: Path, options: DeidOptions) -> FileReport:
 @pytest.fixture()
 def obama(tmp_path: Path) -> Path:
     dst = tmp_path / "Jane Patient.jpg"
-    shutil.copy(CORPUS / "obama.jpg", dst)
+    shutil.copy(corpus_path("faces/obama.jpg"), dst)
     return dst
 
 
