@@ -196,7 +196,7 @@ RULES: tuple[PhraseRule, ...] = (
         ),
     ),
     PhraseRule(
-        rule="ASPS-SM-CONSENT",
+        rule="ASPS-NO-LIVESTREAM",
         category=Category.LIVE_STREAM,
         severity="block",
         trigger=re.compile(
@@ -220,7 +220,7 @@ RULES: tuple[PhraseRule, ...] = (
         ),
     ),
     PhraseRule(
-        rule="ASPS-ADV-GUIDELINES",
+        rule="ASPS-GRAPHIC-CONTENT",
         category=Category.GRAPHIC,
         severity="review",
         trigger=re.compile(
