@@ -74,3 +74,4 @@ if __name__ == "__main__":
     (HERE / "holdout3.jsonl").write_text(render(build("holdout3.txt")), encoding="utf-8")
     (HERE / "holdout4.jsonl").write_text(render(build("holdout4.txt")), encoding="utf-8")
     (HERE / "holdout5.jsonl").write_text(render(build("holdout5.txt")), encoding="utf-8")
+    (HERE / "learned_dev.jsonl").write_text(render(build("learned_dev.txt")), encoding="utf-8")
