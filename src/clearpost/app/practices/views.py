@@ -62,8 +62,10 @@ class ProfileForm(forms.Form):
                 required=False,
                 label=_LABELS[field],
                 help_text=_HELP[field],
-                widget=forms.Textarea(attrs={"rows": 3}),
+                widget=forms.Textarea(attrs={"rows": 3, "aria-describedby": f"id_{field}_help"}),
             )
+        for name in ("display_name", "secure_channel"):
+            self.fields[name].widget.attrs["aria-describedby"] = f"id_{name}_help"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

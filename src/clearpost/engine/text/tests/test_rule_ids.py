@@ -46,3 +46,18 @@ def test_category_carries_its_dedicated_rule(
     assert found, f"{category} not found in {text!r}"
     assert {f.rule for f in found} == {rule}
     assert catalog.rule(rule)
+
+
+def test_redirect_names_the_practice_secure_channel() -> None:
+    from clearpost.engine.text.analyzer import default_analyzer
+    from clearpost.engine.text.profile import build_profile
+
+    prof = build_profile(name="Luma", phone="(305) 555-0142", secure_channel="our patient portal")
+    result = default_analyzer(prof).analyze(
+        "Is it normal to be swollen 3 weeks after lipo?", "comment"
+    )
+    assert result.action == "redirect_privately"
+    assert result.reply_template is not None
+    assert (
+        "our patient portal" in result.reply_template and "(305) 555-0142" in result.reply_template
+    )
