@@ -48,7 +48,9 @@ def parse_line(line: str, number: int, default_practice: str = "us") -> dict[str
     text = "".join(text_parts)
     for s in spans:
         s["text"] = text[s["start"] : s["end"]]
-    categories = sorted({c for c in cats.split(",") if c} | {s["category"] for s in spans})
+    # "-" or "none" is how some writers mark "no non-PHI category".
+    named = {c.strip() for c in cats.split(",")} - {"", "-", "none", "None"}
+    categories = sorted(named | {s["category"] for s in spans})
     return {
         "id": f"t{number:03d}",
         "kind": kind,
