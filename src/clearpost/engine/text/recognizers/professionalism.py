@@ -23,6 +23,8 @@ _DRUGS = (
     r"retinol|retin-a|tretinoin|fish oil|vitamin e|meds|medication|pills?)"
 )
 _ADVICE = re.compile(
+    r"\b(?:you(?:['’]re| are) (?:a |an )?(?:great|good|perfect|ideal|excellent|poor|bad) "
+    r"candidate\b)|"
     r"\b(?:you should|you(?:['’]ll)? need to|you can|make sure (?:you|to)|try to|be sure to|"
     r"go ahead and|"
     r"i(?:['’]d)? (?:recommend|suggest)|we(?:['’]d)? (?:recommend|suggest)|just)"
@@ -65,7 +67,7 @@ _ADVICE = re.compile(
 )
 _SEXUALISING = re.compile(
     r"\b(?:sexy|thicc|thick af|booty|boobies|boobs|titties|tatas|juicy|yummy|"
-    r"bombshell|snatched|bangin[g']?|smokin[g']?|fine as|fire body|body is fire|dime piece|"
+    r"bombshell|snatched|bangin[g']?|smokin['’]?(?=\s|$)|smoking hot|fine as|fire body|body is fire|dime piece|"
     r"jiggle|cleavage for days)\b",
     _I,
 )
