@@ -95,3 +95,23 @@ def test_passes(us: Analyzer, uk: Analyzer, kind: str, text: str) -> None:
         result = analyzer.analyze(text, kind)
         blocking = [f.to_dict() for f in result.findings if f.severity == "block"]
         assert not blocking, blocking
+
+
+HOSTILE = [
+    "You were the one who skipped the garment, so the swelling is on you.",
+    "Maybe next time you should read the aftercare sheet.",
+    "If you had followed the instructions this would not have happened.",
+    "You showed up 30 minutes late and argued with the front desk.",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_replies_are_unprofessional(us: Analyzer, text: str) -> None:
+    result = us.analyze(text, "reply")
+    assert "UNPROFESSIONAL" in {str(f.category) for f in result.findings}
+    assert result.decision == "block"
+
+
+def test_hospital_number_is_an_id(uk: Analyzer) -> None:
+    result = uk.analyze("Your hospital number is KLM-55120, quote it when you ring.", "dm_reply")
+    assert "PHI_ID" in {str(f.category) for f in result.findings}
