@@ -4,6 +4,7 @@ text check through `text_profile_for`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +157,17 @@ def test_settings_page_is_refused_to_other_roles(
     assert client.get("/practice/profile/").status_code == 403
     assert client.post("/practice/profile/", _form(LUMA)).status_code == 403
     assert not PracticeProfile.objects.exists()
+
+
+def test_demo_seeds_the_profile_once_through_the_action(settings: Any, tmp_path: Path) -> None:
+    from clearpost.app.demo import seed_demo
+
+    settings.DATA_DIR = tmp_path
+    seed_demo()
+    seed_demo()
+    practice = Practice.objects.get(slug="demo")
+    assert PracticeProfile.objects.filter(practice=practice).count() == 1
+    assert AuditEvent.objects.filter(action="practice.profile_updated").count() == 1
+    analyzer = default_analyzer(text_profile_for(practice))
+    text = "Meet Tori, our patient coordinator! Call (512) 555-0100 to book."
+    assert analyzer.analyze(text, "caption").decision == "pass"
