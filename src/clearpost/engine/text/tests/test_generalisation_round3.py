@@ -142,3 +142,18 @@ def test_a_time_and_a_title_are_not_an_address(us: Analyzer) -> None:
     text = "Tune in at 9 am as Dr. Rivera answers questions about lip filler."
     cats = {str(f.category) for f in us.analyze(text, "caption").findings}
     assert "PHI_LOCATION" not in cats
+
+
+INBOUND = [
+    ("isnt this where u got ur lips done lol", "INBOUND_SELF_DISCLOSURE"),
+    ("@kay_99 this is the place your aunt went for her brows!", "INBOUND_SELF_DISCLOSURE"),
+    ("paid $450 for lip filler and it's gone in a month", "INBOUND_SELF_DISCLOSURE"),
+    ("way overpriced for what you get", "INBOUND_NEGATIVE_REVIEW"),
+    ("you should be ashamed of these ads", "INBOUND_NEGATIVE_REVIEW"),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), INBOUND)
+def test_inbound(us: Analyzer, text: str, category: str) -> None:
+    cats = {str(f.category) for f in us.analyze(text, "comment").findings}
+    assert category in cats, cats
