@@ -171,3 +171,18 @@ def test_demo_seeds_the_profile_once_through_the_action(settings: Any, tmp_path:
     analyzer = default_analyzer(text_profile_for(practice))
     text = "Meet Tori, our patient coordinator! Call (512) 555-0100 to book."
     assert analyzer.analyze(text, "caption").decision == "pass"
+
+
+def test_each_practice_sees_and_checks_with_only_its_own_profile(
+    practice: Practice,
+    other_practice: Practice,
+    make_user: Callable[..., User],
+    login: Callable[[User], Client],
+) -> None:
+    other = {**LUMA, "staff": ["Zebulon Quartz, lead injector"], "phones": ["(720) 555-0123"]}
+    actions.save_profile(make_user(other_practice, Role.OWNER), other_practice, other)
+    page = login(make_user(practice, Role.OWNER)).get("/practice/profile/")
+    assert page.status_code == 200
+    assert b"Zebulon" not in page.content and b"555-0123" not in page.content
+    assert not text_profile_for(practice).is_own_phone("(720) 555-0123")
+    assert text_profile_for(other_practice).is_own_phone("(720) 555-0123")
