@@ -19,6 +19,7 @@ from django.utils import timezone
 from clearpost.app.accounts import actions as account_actions
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations.actions import ensure_default_template
+from clearpost.app.practices.demo import seed_demo_profile
 from clearpost.app.practices.models import Practice
 
 DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
@@ -108,4 +109,5 @@ def seed_demo() -> DemoLogins:
             (username, passwords.get(username, "(set before)"), ", ".join(r.label for r in roles))
         )
     ensure_default_template(practice)  # the shipped release template, once
+    seed_demo_profile(practice)  # the practice's own details for the text checks, once
     return result

@@ -190,6 +190,7 @@ LISTS = [
     ("web", "/authorizations/templates/"),
     ("web", "/audit/"),
     ("web", "/settings/tokens/"),
+    ("web", "/practice/profile/"),
     ("api", "/api/patients"),
     ("api", "/api/patients/lookup?name=Bella+Other"),
     ("api", "/api/patients/lookup?record_number=MRN-Bella"),

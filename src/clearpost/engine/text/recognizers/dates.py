@@ -41,6 +41,14 @@ _HOLIDAY = (
 # "this Monday" / "next Friday" are dates of a visit only when care is in the sentence
 # ("surgery is this Monday"); "need some hope this Monday" is not.
 _UPCOMING = re.compile(rf"\b(?:this|next|this coming)\s+{_WEEKDAY}(?:['’]s)?\b", re.IGNORECASE)
+# A reply or DM naming the day of someone's visit: "see u Tuesday for ur consult", "when u
+# check in friday".
+_BOOKED_DAY = re.compile(
+    rf"\b(?:see (?:u|you|ya)|check(?:ing)? in|come in|coming in|booked(?: in)?(?: for)?)\s+"
+    rf"(?:on\s+)?(?P<d>{_WEEKDAY})\b",
+    re.IGNORECASE,
+)
+_WEEKDAY_AT = re.compile(rf"{_WEEKDAY}\b", re.IGNORECASE)
 _CARE_NEAR = re.compile(
     r"\b(?:your|ur|her|his|my|she|he|surgery|procedure|appt|appointment|consult|consultation|"
     r"follow[- ]?up|post[- ]?op|rhinoplasty|facelift|tummy tuck|lipo|liposuction|bbl|"
@@ -76,12 +84,17 @@ _DATE = re.compile(
 )
 _PROMO = re.compile(
     r"\b(?:book(?:ing)?|special|specials|sale|offer|event|open house|join us|rsvp|hours|"
-    r"closed|open|ends?|until|through|thru|deadline|webinar|holiday|launch|register|sign up|"
+    r"closed|open|opens|reopens?|reopening|ends?|until|through|thru|deadline|webinar|holiday|launch|register|sign up|"
     r"promo|deal|giveaway|contest|enter|spots?|availability|available|schedule|"
     r"doors|class|seminar|starting|starts|begins?|live q&a|q&a|openings?|slots?)\b",
     re.IGNORECASE,
 )
 _NOT_DATE = re.compile(r"^(?:24/7|1/2)$")
+_TIME_OR_MEASURE = re.compile(
+    r"\s*(?:am|pm|a\.m\.|p\.m\.|hrs?|hours?|kg|kilos?|kilograms?|lbs?|pounds?|stone|ml|cc|"
+    r"l\b|litres?|liters?|cm|mm|inch(?:es)?|units?|%|x\b|times)",
+    re.IGNORECASE,
+)
 # "10/10 recommend", "would give it 9/10": a score out of ten, not a date.
 _SCORE = re.compile(r"^(?:10|[1-9])/10$")
 _SCORE_CONTEXT = re.compile(
@@ -100,6 +113,11 @@ class DateRecognizer:
         for u in _UPCOMING.finditer(ctx.text):
             if _CARE_NEAR.search(self._sentence(ctx.text, u.start(), u.end())):
                 matches.append(u)
+        if ctx.kind in ("reply", "dm_reply"):
+            for b in _BOOKED_DAY.finditer(ctx.text):
+                day = _WEEKDAY_AT.match(ctx.text, b.start("d"))
+                if day is not None:
+                    matches.append(day)
         taken: list[tuple[int, int]] = []
         promo: dict[str, bool] = {}
         for m in sorted(matches, key=lambda x: (x.start(), -x.end())):
@@ -116,6 +134,8 @@ class DateRecognizer:
                 r"\s*(?:off|%)", ctx.text[m.end() : m.end() + 5]
             ):
                 continue
+            if "." in value and _TIME_OR_MEASURE.match(ctx.text, m.end()):
+                continue  # "6.30pm" is a time, "3.2 kilograms" a weight
             if (
                 "/" in value
                 and "." not in value
