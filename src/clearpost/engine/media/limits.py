@@ -24,10 +24,11 @@ RULE = "HIPAA-DEID-METADATA"
 class Limits:
     max_still_bytes: int = 300 * _MIB
     max_video_bytes: int = 4096 * _MIB
-    # A still costs ~16 bytes per pixel at peak through deid (decode, RGB copy, redacted
-    # copy, encode, verification decode): 90 MP keeps one file under ~1.5 GB. Phones
-    # with 108/200 MP sensors save binned 12-50 MP photos unless full resolution is
-    # chosen; such a file is refused with this reason rather than risking the worker.
+    # 90 MP, about Pillow's own warning level: deid holds several full copies of a
+    # still (decode, RGB, redacted copy, encoded bytes, verification decode), and a
+    # 196 MP bomb took 3.4 GB (issue 10). Phones with 108/200 MP sensors save binned
+    # 12-50 MP photos unless full resolution is chosen; such a file is refused with a
+    # reason rather than risking the worker.
     max_pixels: int = 90_000_000
     max_side: int = 32_768
     max_video_seconds: float = 3600.0
