@@ -143,8 +143,9 @@ def crowd_clip(path: Path, seconds: float = 6.0, fps: int = 30, seed: int = 3) -
     v.width, v.height, v.pix_fmt = 1280, 720, "yuv420p"
     v.options = {"crf": "20", "preset": "veryfast"}
     for i in range(n):
-        t = i / max(1, n - 1)
-        ox, oy = int(t * (2400 - 1280)), int(240 * t)
+        # A steady pan of 6 px per frame (180 px/s, a slow hand-held sweep), whatever
+        # the clip's length, so short clips move like long ones.
+        ox, oy = min(2400 - 1280, 6 * i), min(480, (4 * i) // 3)
         frame = np.ascontiguousarray(canvas[oy : oy + 720, ox : ox + 1280])
         per_frame.append(
             [

@@ -97,14 +97,26 @@ class Probe:
         return out
 
 
+def findable(probe: Probe, rgb: Pixels, boxes: list[Box]) -> list[bool]:
+    """For each box: found by either independent detector."""
+    return [any(probe.found(rgb, box).values()) for box in boxes]
+
+
 def faces_left(
-    probe: Probe, before: Pixels, after: Pixels, boxes: list[Box]
+    probe: Probe,
+    before: Pixels | list[bool],
+    after: Pixels,
+    boxes: list[Box],
 ) -> dict[str, list[int]]:
-    """Per size band: [faces, findable before (either detector), left after (either)]."""
+    """Per size band: [faces, findable before (either detector), left after (either)].
+
+    `before` may be the input's pixels or `findable(probe, input, boxes)` computed once."""
+    seen = before if isinstance(before, list) else findable(probe, before, boxes)
     rows: dict[str, list[int]] = {}
-    for box in boxes:
+    for box, was in zip(boxes, seen, strict=True):
         row = rows.setdefault(band_of(box[2]), [0, 0, 0])
         row[0] += 1
-        row[1] += any(probe.found(before, box).values())
-        row[2] += any(probe.found(after, box).values())
+        row[1] += was
+        # A face that was not findable in the input is not counted as left either.
+        row[2] += was and any(probe.found(after, box).values())
     return rows

@@ -269,6 +269,12 @@ def deid_video(
 
     def regions_at(i: int) -> list[Region]:
         regs = [face_region(f) for f in masks[i]]
+        # The raw detections of the nearest keyframes too, whatever the tracker linked:
+        # in a crowd a greedy track can jump between neighbours and interpolate a mask
+        # between two faces; a face's own box on the keyframes around it never does.
+        k = vs.detect_every
+        for j in range(max(0, i - k), min(n, i + k + 1)):
+            regs += [face_region(f) for f in per_frame[j]]
         for start, boxes in text_hits.items():
             if start - vs.text_every <= i < start + vs.text_every:
                 regs += [text_region(b) for b in boxes]
