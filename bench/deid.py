@@ -542,10 +542,14 @@ def head_to_head(out_dir: Path) -> tuple[str, dict[str, float]]:
                 seen = findable(probe, np.asarray(Image.open(src).convert("RGB"), np.uint8), truth)
             tools = ["clearpost", "deface"]
             if os.environ.get("BENCH_BASELINE_SRC"):
-                tools.insert(0, "baseline")
+                tools.append("baseline")
+            # BENCH_INPUTS=crowd12mp,small_faces limits the inputs (a loaded machine).
+            wanted = os.environ.get("BENCH_INPUTS", "")
+            if wanted and src.stem not in wanted.split(","):
+                continue
             for tool in tools:
                 runs = []
-                for i in range(2):
+                for i in range(int(os.environ.get("BENCH_RUNS", "2"))):
                     dst = work / f"{tool}-{src.stem}-{i}"
                     if tool == "deface":
                         dst = dst.with_suffix(src.suffix)
@@ -569,6 +573,7 @@ def head_to_head(out_dir: Path) -> tuple[str, dict[str, float]]:
                 lines.append(
                     f"| {label} | {tool} | {wall} | {cpu} | {peak:.0f} | {status} | {left} |"
                 )
+                print("   " + lines[-1], flush=True)
                 figures[f"{src.stem}_{tool}_s"] = min(float(r.get("seconds", 0)) for r in runs)
                 if tool != "deface":
                     lines.append(
