@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "clearpost.app.audit",
     "clearpost.app.patients",
     "clearpost.app.authorizations",
+    "clearpost.app.media",
 ]
 
 MIDDLEWARE = [
