@@ -53,9 +53,18 @@ def _pixels(item: MediaItem) -> np.ndarray:
         return np.asarray(Image.open(io.BytesIO(fh.read())).convert("RGB")).astype(np.float32)
 
 
-@pytest.mark.parametrize(
-    "name", ["empty.jpg", "notes.jpg", "truncated.jpg", "polyglot.jpg", "bomb.png"]
-)
+PLAIN = {
+    "empty.jpg": "The file is empty. Copy it again from the camera or phone.",
+    "notes.jpg": "This is not a photo or video format ClearPost reads. Export it as JPEG, PNG, "
+    "HEIC, MP4 or MOV.",
+    "truncated.jpg": "The file is damaged or incomplete. Copy it again from the device.",
+    "polyglot.jpg": "The file is also another kind of file (a hidden document or archive). Use "
+    "the original photo from the camera instead.",
+    "bomb.png": "The picture claims an impossible size. Use another file.",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
 def test_hostile_upload_is_refused_with_a_reason_and_nothing_is_stored(
     team: Team, login: Callable[[User], Client], tmp_path: Path, settings: Any, name: str
 ) -> None:
@@ -64,7 +73,8 @@ def test_hostile_upload_is_refused_with_a_reason_and_nothing_is_stored(
     response = chunked_upload(login(team.creator), path)
     assert response.status_code == 422, response.content[:300]
     body = response.json()
-    assert body["refused"] and body["detail"] and body["reason"].split(":")[0].startswith("HIPAA-")
+    assert body["refused"] and body["reason"].split(":")[0].startswith("HIPAA-")
+    assert body["detail"] == PLAIN[name]
     assert MediaItem.objects.count() == 0 and UploadSession.objects.count() == 0
     assert _stored_files() == before and _uploads_left(settings) == parts
     assert AuditEvent.objects.filter(action="media.upload_refused").count() == 1
