@@ -41,15 +41,15 @@ def _photo_12mp(folder: Path) -> Path:
     return path
 
 
-def _video_720p(folder: Path) -> Path:
-    """60 s of 1280x720 at 30 fps: the portrait drifting across the frame."""
-    path = folder / "video-720p-60s.mp4"
+def _video_720p(folder: Path, seconds: int = 60) -> Path:
+    """`seconds` of 1280x720 at 30 fps: the portrait drifting across the frame."""
+    path = folder / f"video-720p-{seconds}s.mp4"
     subprocess.run(  # noqa: S603 - fixed argv
         [shutil.which("ffmpeg") or "ffmpeg", "-nostdin", "-v", "error", "-y",
-         "-f", "lavfi", "-i", "color=c=gray:size=1280x720:rate=30:duration=60",
+         "-f", "lavfi", "-i", f"color=c=gray:size=1280x720:rate=30:duration={seconds}",
          "-loop", "1", "-i", str(DEMO),
-         "-filter_complex", "[1]scale=480:600[f];[0][f]overlay=x='(W-w)*t/60':y=60:shortest=1",
-         "-t", "60", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast", str(path)],
+         "-filter_complex", f"[1]scale=480:600[f];[0][f]overlay=x='(W-w)*t/{seconds}':y=60:shortest=1",
+         "-t", str(seconds), "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast", str(path)],
         check=True, capture_output=True,
     )  # fmt: skip
     return path
