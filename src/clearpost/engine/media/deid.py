@@ -42,11 +42,11 @@ from clearpost.engine.media.faces import (
 )
 from clearpost.engine.media.redact import (
     GROW,
-    MAX_BLOCKS,
     Region,
     Style,
+    block_size,
     redact,
-    region_mask,
+    region_patch,
     union_mask,
 )
 from clearpost.engine.media.regions import ManualRegion, RegionsError, RegionsFile, load_regions
@@ -66,6 +66,7 @@ from clearpost.engine.media.textregions import (
     TextBox,
     TextDetectorUnavailableError,
 )
+from clearpost.engine.media.verify import IDENTITY_TOL, changed_outside, text_windows
 from clearpost.engine.media.verify_metadata import residual_from_tags
 
 FACE_RULE = "HIPAA-DEID-FULL-FACE"
@@ -219,10 +220,15 @@ def deid_still_bytes(
     # Recognition only matters for the allow-list; without one, detection is enough
     # (every detected region is redacted whatever it says).
     recognize = bool(det.text.allow_words)
+    # One pass down to the verification threshold: faces at the detection threshold are
+    # redacted; the doubtful ones below it are searched again on the output (verify.py).
+    low = min(options.verify_threshold, det.faces.settings.threshold)
     try:
-        faces, took = _timed(lambda: det.faces.detect(rgb))()
+        found, took = _timed(lambda: det.faces.detect(rgb, threshold=low))()
     except DetectorUnavailableError as exc:
         raise Refusal(FACE_RULE, f"faces cannot be checked: {exc}") from None
+    faces = [f for f in found if f.score >= det.faces.settings.threshold]
+    doubtful = [f.box for f in found if f.score < det.faces.settings.threshold]
     report.timings_ms["faces_ms"] = round(took * 1000)
     action = "redacted" if options.faces == "redact" else "kept"
     report.faces = [Face(_clip_box(f.box, w, h), round(f.score, 3), action) for f in faces]
@@ -259,16 +265,19 @@ def deid_still_bytes(
         report.metadata_removed.append(
             f"Container:animation: only the first of {_info.frames} frames kept (checked)"
         )
+    expected = rgb
     if not regions and _info.frames <= 1:
         # Nothing to change: the scrubbed, pixel-identical bytes are the output.
         data, ext = base.data, base.ext
     else:
         fmt = _OUT_FORMAT.get(base.ext, "png")
-        data, ext = _encode(redact(rgb, regions, options.style), fmt, options, _info.icc), _EXT[fmt]
+        expected = redact(rgb, regions, options.style)
+        data, ext = _encode(expected, fmt, options, _info.icc), _EXT[fmt]
     t4 = time.perf_counter()
     report.timings_ms["redact_ms"] = round((t4 - t3) * 1000)
     report_to("verify", 3, total)
-    data, ext, verification = _verify_still(data, ext, regions, kinds, options, det, _info.icc)
+    check = _Check(regions, kinds, doubtful, expected)
+    data, ext, verification = _verify_still(data, ext, check, options, det, _info.icc)
     report.verification = verification
     report.timings_ms["verify_ms"] = round((time.perf_counter() - t4) * 1000)
     outcome = FileOutcome(report, data=data, ext=ext)
@@ -300,14 +309,45 @@ def _encode(rgb: Pixels, fmt: StillFormat, options: DeidOptions, icc: bytes | No
     return encode_still(rgb, fmt, quality=options.quality, icc=icc)
 
 
-def _residual_faces(rgb: Pixels, det: Detectors, options: DeidOptions) -> list[FaceBox]:
-    return det.faces.detect(rgb, threshold=options.verify_threshold)
+@dataclass
+class _Check:
+    """What verification compares the output with: the regions that must be redacted,
+    the doubtful face candidates to search again, and the pixels that were encoded."""
+
+    regions: list[Region]
+    kinds: list[str]
+    doubtful: list[tuple[int, int, int, int]]
+    expected: Pixels
+    # Regions whose surroundings are searched; after an escalation only the new solid
+    # fills (the rest of the output is proven unchanged by the identity check).
+    focus: list[int] | None = None
+
+    def searched(self, kinds: tuple[str, ...]) -> list[tuple[int, int, int, int]]:
+        focus = range(len(self.regions)) if self.focus is None else self.focus
+        return [self.regions[i].box() for i in focus if self.kinds[i] in kinds]
 
 
-def _residual_text(rgb: Pixels, det: Detectors) -> list[TextBox]:
-    # Recognition only matters for the allow-list; without one, detection is enough.
+def _residual_faces(
+    rgb: Pixels, check: _Check, det: Detectors, options: DeidOptions
+) -> list[FaceBox]:
+    """Faces on the output in windows around every region and doubtful candidate."""
+    boxes = check.searched(("face", "manual", "text")) + check.doubtful
+    return det.faces.detect_around(rgb, boxes, options.verify_threshold) if boxes else []
+
+
+def _residual_text(rgb: Pixels, check: _Check, det: Detectors) -> list[TextBox]:
+    """Text on the output in windows around every text and manual region."""
+    h, w = rgb.shape[:2]
+    boxes = check.searched(("text", "manual"))
     recognize = bool(det.text.allow_words)
-    return [t for t in det.text.detect(rgb, recognize=recognize) if not t.allowed]
+    found: list[TextBox] = []
+    for x0, y0, x1, y1 in text_windows(boxes, w, h):
+        crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+        for t in det.text.detect(crop, recognize=recognize):
+            if not t.allowed:
+                pts = tuple((px + x0, py + y0) for px, py in t.points)
+                found.append(TextBox(pts, t.text, t.score, t.allowed))
+    return found
 
 
 def _outside(
@@ -321,22 +361,30 @@ def _outside(
     return sub.size == 0 or float(sub.mean()) < inside
 
 
-def not_redacted(rgb: Pixels, regions: list[Region], styles: list[Style]) -> list[int]:
+def not_redacted(
+    rgb: Pixels, regions: list[Region], styles: list[Style], tolerance: float = 4.0
+) -> list[int]:
     """Indexes of regions whose pixels in the OUTPUT are not redacted.
 
     A redacted region is block-constant: every pixel equals the mean of its block (one
-    block for `solid`, at most MAX_BLOCKS along the longer side for `pixelate`; `blur`
-    stays close to it). Pixels covered by a region applied later are left to that
-    region's own check, so overlapping regions do not fail each other. The tolerance
-    absorbs the output codec's rounding."""
+    block for `solid`, `block_size` blocks for `pixelate`; `blur` stays close to it).
+    Pixels covered by a region applied later are left to that region's own check, so
+    overlapping regions do not fail each other. The tolerance absorbs the output codec's
+    rounding. Work is per region bounding box, never per whole image."""
     h, w = rgb.shape[:2]
-    masks = [region_mask(r, h, w) for r in regions]
+    patches = [region_patch(r, h, w) for r in regions]
     later = np.zeros((h, w), bool)
     bad = []
     for i in range(len(regions) - 1, -1, -1):
-        own = masks[i] & ~later
-        later |= masks[i]
-        if own.any() and _block_spread(rgb, masks[i], own) > (12.0 if styles[i] == "blur" else 4.0):
+        y0, x0, full = patches[i]
+        if not full.any():
+            continue
+        ph, pw = full.shape
+        own = full & ~later[y0 : y0 + ph, x0 : x0 + pw]
+        later[y0 : y0 + ph, x0 : x0 + pw] |= full
+        sub = rgb[y0 : y0 + ph, x0 : x0 + pw]
+        limit = max(12.0, tolerance) if styles[i] == "blur" else tolerance
+        if own.any() and _block_spread(sub, full, own) > limit:
             bad.append(i)
     return sorted(bad)
 
@@ -345,7 +393,7 @@ def _block_spread(rgb: Pixels, full: npt.NDArray[np.bool_], own: npt.NDArray[np.
     """Mean absolute deviation of `own` pixels from their block's mean colour."""
     ys, xs = np.nonzero(full)
     y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-    block = max(1, -(-max(y1 - y0, x1 - x0) // MAX_BLOCKS))
+    block = block_size(y1 - y0, x1 - x0)
     total, count = 0.0, 0
     for by in range(y0, y1, block):
         for bx in range(x0, x1, block):
@@ -361,31 +409,42 @@ def _block_spread(rgb: Pixels, full: npt.NDArray[np.bool_], own: npt.NDArray[np.
 def _verify_still(
     data: bytes,
     ext: str,
-    regions: list[Region],
-    kinds: list[str],
+    check: _Check,
     options: DeidOptions,
     det: Detectors,
     icc: bytes | None,
 ) -> tuple[bytes, str, Verification]:
     """Check the output bytes; escalate with a solid fill over any residue, then re-check.
 
-    A detection counts as residual unless it lies inside a region that the output shows
-    redacted (checked by idempotence, not trusted)."""
+    See verify.py for why this is fail-closed without a second full detection pass: the
+    output must equal the searched pixels outside the masks, be redacted inside them,
+    and show no face or text around them at the lower threshold. A detection counts as
+    residual unless it lies inside a region that the output shows redacted (checked by
+    idempotence, not trusted)."""
+    regions, kinds = check.regions, check.kinds
     styles: list[Style] = [options.style] * len(regions)
     for attempt in range(ESCALATIONS + 1):
         rgb, _ = load_oriented(data, limits=options.scrub.limits)
         h, w = rgb.shape[:2]
+        meta_job = _POOL.submit(_metadata_residue, data, ext)
+        drift = changed_outside(check.expected, rgb, union_mask(regions, h, w))
+        if drift > IDENTITY_TOL:
+            meta_job.result()
+            raise Refusal(
+                META_RULE,
+                f"the output differs from the checked image outside the redacted areas "
+                f"(by {drift:.0f} grey levels); not trusted",
+            )
         unredacted = set(not_redacted(rgb, regions, styles))
         done = [r for i, r in enumerate(regions) if i not in unredacted]
         mask = union_mask(done, h, w)
-        meta_job = _POOL.submit(_metadata_residue, data, ext)
         faces = (
-            [f for f in _residual_faces(rgb, det, options) if _outside(f.box, mask)]
+            [f for f in _residual_faces(rgb, check, det, options) if _outside(f.box, mask)]
             if options.faces == "redact"
             else []
         )
         texts = (
-            [t for t in _residual_text(rgb, det) if _outside(t.box, mask, TEXT_INSIDE)]
+            [t for t in _residual_text(rgb, check, det) if _outside(t.box, mask, TEXT_INSIDE)]
             if options.text == "redact"
             else []
         )
@@ -402,6 +461,8 @@ def _verify_still(
             styles = styles + ["solid"] * (len(extra))
             fmt = _OUT_FORMAT.get(ext, "png")
             solid = redact(rgb, extra, "solid")
+            focus = list(range(len(regions) - len(extra), len(regions)))
+            check = _Check(regions, kinds, [], solid, focus)
             data, ext = _encode(solid, fmt, options, icc), _EXT[fmt]
             continue
         passed = not (n_faces or n_text or meta)

@@ -94,7 +94,9 @@ def load_oriented(
         return arr, ImageInfo(sniffed.format, w, h, orientation, False, None, 1)
     if sniffed.format == "heic":
         _register_heif()
-    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    # Pillow's own bomb limit (Image.MAX_IMAGE_PIXELS) is process-wide state: it is
+    # never changed here, so one file can never raise the ceiling for the next one.
+    # The per-file limit is `limits`, checked from the header before `load()`.
     try:
         img: Image.Image = Image.open(io.BytesIO(data))
         check_dimensions(img.width, img.height, limits)

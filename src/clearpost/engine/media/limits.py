@@ -3,6 +3,11 @@
 A decompression bomb is a small file that declares a huge image or video; it is
 refused from its header, before a decoder allocates anything, so that one hostile
 file cannot exhaust a worker's memory and stop a batch.
+
+Limits are per file, passed down with each call, never process-wide state: an earlier
+file in a batch must not change what a later one is allowed (Pillow's global
+MAX_IMAGE_PIXELS is left at its default and never assigned; it is a fixed outer
+ceiling of 2 x 89.5 MP that the default `max_pixels` stays under).
 """
 
 from __future__ import annotations
@@ -19,8 +24,12 @@ RULE = "HIPAA-DEID-METADATA"
 class Limits:
     max_still_bytes: int = 300 * _MIB
     max_video_bytes: int = 4096 * _MIB
-    # 200 MP phones exist; 3 bytes per pixel keeps one decode under ~600 MB.
-    max_pixels: int = 210_000_000
+    # 90 MP, about Pillow's own warning level: deid holds several full copies of a
+    # still (decode, RGB, redacted copy, encoded bytes, verification decode), and a
+    # 196 MP bomb took 3.4 GB (issue 10). Phones with 108/200 MP sensors save binned
+    # 12-50 MP photos unless full resolution is chosen; such a file is refused with a
+    # reason rather than risking the worker.
+    max_pixels: int = 90_000_000
     max_side: int = 32_768
     max_video_seconds: float = 3600.0
     max_video_frame_pixels: int = 8192 * 4352

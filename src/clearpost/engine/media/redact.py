@@ -3,8 +3,8 @@
 Why these styles and no plain blur: a Gaussian blur of a face can be partly inverted
 (deconvolution) and recognisers still match blurred faces at moderate strengths.
 - `solid`: the region is filled with one flat colour; nothing remains.
-- `pixelate`: the region is cut into at most `MAX_BLOCKS` blocks along its longer side
-  and each block becomes its mean colour, so a whole face carries at most 8x8 colours
+- `pixelate`: the region is cut into at most `MAX_BLOCKS` blocks along its longer side,
+  each at least `MIN_BLOCK_PX` pixels, and each block becomes its mean colour, so a whole face carries at most 8x8 colours
   (fewer than a face recogniser's input needs, and the averaging discards the rest).
 - `blur`: the pixelated result, then smoothed for looks. The information is bounded by
   the pixelation step, so blurring cannot bring anything back.
@@ -27,6 +27,10 @@ Shape = Literal["rect", "ellipse"]
 STYLES: tuple[Style, ...] = ("pixelate", "solid", "blur")
 GROW = 1.4  # >= 1.3 asked by the design, with margin for detector jitter
 MAX_BLOCKS = 6
+# Blocks are never smaller than this many pixels, whatever the face size: a 12-33 px
+# face (a 17-46 px mask) becomes 3x3 to 6x6 blocks of at least 8 px, too few for eyes,
+# nose and mouth to stay apart. Chosen from measurement (docs/media-redact.md).
+MIN_BLOCK_PX = 8
 Mask = npt.NDArray[np.bool_]
 Pixels = npt.NDArray[np.uint8]
 
@@ -62,18 +66,31 @@ class Region:
         return (round(x0), round(y0), round(x1 - x0), round(y1 - y0))
 
 
-def region_mask(region: Region, height: int, width: int) -> Mask:
-    """Pixels covered by the region (clipped to the image)."""
-    canvas = np.zeros((height, width), np.uint8)
+def region_patch(region: Region, height: int, width: int) -> tuple[int, int, Mask]:
+    """The region's pixels as (y0, x0, mask) over its bounding box only, clipped to the
+    image: per-region work then costs the region's area, not the image's."""
+    bx0, by0, bx1, by1 = region.bounds()
+    x0, y0 = max(0, int(np.floor(bx0)) - 1), max(0, int(np.floor(by0)) - 1)
+    x1, y1 = min(width, int(np.ceil(bx1)) + 2), min(height, int(np.ceil(by1)) + 2)
+    if x1 <= x0 or y1 <= y0:
+        return 0, 0, np.zeros((0, 0), bool)
+    canvas = np.zeros((y1 - y0, x1 - x0), np.uint8)
     if region.shape == "ellipse":
-        x0, y0, x1, y1 = region.bounds()
-        center = (round((x0 + x1) / 2), round((y0 + y1) / 2))
-        axes = (max(1, round((x1 - x0) / 2)), max(1, round((y1 - y0) / 2)))
+        center = (round((bx0 + bx1) / 2) - x0, round((by0 + by1) / 2) - y0)
+        axes = (max(1, round((bx1 - bx0) / 2)), max(1, round((by1 - by0) / 2)))
         cv2.ellipse(canvas, center, axes, 0, 0, 360, 1, -1)
     else:
-        pts = np.array([[round(x), round(y)] for x, y in region.points], np.int32)
+        pts = np.array([[round(x) - x0, round(y) - y0] for x, y in region.points], np.int32)
         cv2.fillPoly(canvas, [pts], 1)
-    return canvas.astype(bool)
+    return y0, x0, canvas.astype(bool)
+
+
+def region_mask(region: Region, height: int, width: int) -> Mask:
+    """Pixels covered by the region (clipped to the image)."""
+    out = np.zeros((height, width), bool)
+    y0, x0, sub = region_patch(region, height, width)
+    out[y0 : y0 + sub.shape[0], x0 : x0 + sub.shape[1]] = sub
+    return out
 
 
 def redact(image: Pixels, regions: Sequence[Region], style: Style = "pixelate") -> Pixels:
@@ -81,11 +98,13 @@ def redact(image: Pixels, regions: Sequence[Region], style: Style = "pixelate") 
     out = image.copy()
     h, w = out.shape[:2]
     for region in regions:
-        mask = region_mask(region, h, w)
-        if not mask.any():
+        py, px, local = region_patch(region, h, w)
+        if not local.any():
             continue
-        ys, xs = np.nonzero(mask)
-        y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+        ys, xs = np.nonzero(local)
+        y0, y1 = py + int(ys.min()), py + int(ys.max()) + 1
+        x0, x1 = px + int(xs.min()), px + int(xs.max()) + 1
+        sub = local[y0 - py : y1 - py, x0 - px : x1 - px]
         patch = out[y0:y1, x0:x1, :3]
         if style == "solid":
             filled = np.empty_like(patch)
@@ -93,11 +112,16 @@ def redact(image: Pixels, regions: Sequence[Region], style: Style = "pixelate") 
         else:
             filled = _pixelate(patch)
             if style == "blur":
-                k = max(3, (max(patch.shape[:2]) // MAX_BLOCKS) | 1)
+                k = max(3, block_size(*patch.shape[:2]) | 1)
                 filled = np.asarray(cv2.GaussianBlur(filled, (k, k), 0), np.uint8)
-        sub = mask[y0:y1, x0:x1]
         out[y0:y1, x0:x1, :3][sub] = filled[sub]
     return out
+
+
+def block_size(height: int, width: int) -> int:
+    """Pixelation block side for a region of this bounding box: at most MAX_BLOCKS
+    blocks along the longer side, and never under MIN_BLOCK_PX pixels."""
+    return max(MIN_BLOCK_PX, -(-max(height, width) // MAX_BLOCKS))
 
 
 def _pixelate(patch: Pixels) -> Pixels:
@@ -106,7 +130,7 @@ def _pixelate(patch: Pixels) -> Pixels:
     Blocks are exact (no interpolating resize) so every output pixel is provably a
     function of its block's mean alone."""
     ph, pw = patch.shape[:2]
-    block = max(1, -(-max(ph, pw) // MAX_BLOCKS))
+    block = block_size(ph, pw)
     bh, bw = -(-ph // block), -(-pw // block)
     out = np.empty_like(patch)
     for by in range(bh):
@@ -119,5 +143,6 @@ def _pixelate(patch: Pixels) -> Pixels:
 def union_mask(regions: Sequence[Region], height: int, width: int) -> Mask:
     mask = np.zeros((height, width), bool)
     for region in regions:
-        mask |= region_mask(region, height, width)
+        y0, x0, sub = region_patch(region, height, width)
+        mask[y0 : y0 + sub.shape[0], x0 : x0 + sub.shape[1]] |= sub
     return mask

@@ -60,6 +60,8 @@ def _header_size(data: bytes, fmt: str) -> tuple[int, int]:
     try:
         with Image.open(io.BytesIO(data)) as img:
             return int(img.width), int(img.height)
+    except Image.DecompressionBombError:
+        raise Refusal(RULE, "the image is too large to decode (decompression bomb)") from None
     except Exception as exc:
         raise Refusal(RULE, f"the {fmt} image cannot be read ({type(exc).__name__})") from None
 

@@ -3,7 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clearpost.engine.media.redact import GROW, MAX_BLOCKS, Region, redact, region_mask
+from clearpost.engine.media.redact import (
+    GROW,
+    MAX_BLOCKS,
+    MIN_BLOCK_PX,
+    Region,
+    block_size,
+    redact,
+    region_mask,
+    region_patch,
+)
 
 
 def _noise(seed: int = 0) -> np.ndarray:
@@ -68,3 +77,28 @@ def test_alpha_kept() -> None:
     img = np.dstack([_noise(), np.full((120, 160), 7, np.uint8)])
     out = redact(img, [Region.from_box((0, 0, 50, 50))], "solid")
     assert (out[:, :, 3] == 7).all()
+
+
+@pytest.mark.parametrize(("face_px", "max_blocks"), [(12, 3), (16, 3), (24, 5), (33, 6), (120, 6)])
+def test_small_faces_get_blocks_of_at_least_min_block_px(face_px: int, max_blocks: int) -> None:
+    """A 12-33 px face is cut into few blocks of >= MIN_BLOCK_PX, never a tiny thumbnail."""
+    region = Region.from_box((20, 20, face_px, face_px), GROW)
+    out = redact(_noise(), [region], "pixelate")
+    x0, y0, w, h = region.box()
+    row = out[y0 + h // 2, x0 : x0 + w]
+    runs = 1 + int(np.any(row[1:] != row[:-1], axis=1).sum())
+    assert runs <= max_blocks
+    assert block_size(h, w) >= MIN_BLOCK_PX
+
+
+def test_region_patch_matches_full_mask() -> None:
+    for region in (
+        Region.from_box((-10, 5, 50, 40), GROW),
+        Region(((5.0, 5.0), (90.0, 20.0), (60.0, 100.0)), "rect"),
+        Region.from_box((100, 70, 80, 80), 1.0, "ellipse"),
+    ):
+        full = region_mask(region, 120, 160)
+        y0, x0, sub = region_patch(region, 120, 160)
+        rebuilt = np.zeros_like(full)
+        rebuilt[y0 : y0 + sub.shape[0], x0 : x0 + sub.shape[1]] = sub
+        assert np.array_equal(full, rebuilt)

@@ -113,7 +113,10 @@ def test_wrong_extension_does_not_matter(tmp_path: Path) -> None:
     ("w", "h", "ok"),
     [
         (4000, 3000, True),
-        (16384, 12288, True),
+        (8000, 6000, True),  # 48 MP
+        (10000, 9000, True),  # 90 MP, the default ceiling
+        (14000, 14000, False),  # 196 MP: over the per-file memory budget
+        (16384, 12288, False),
         (40000, 10, False),
         (20000, 20000, False),
         (0, 10, False),
@@ -173,3 +176,50 @@ def test_load_oriented_applies_exif_orientation_and_encode_writes_no_metadata() 
             assert back.size == (48, 64)
             assert not back.getexif()
             assert not back.info.get("xmp") and not back.info.get("exif")
+
+
+def _bomb_png(side: int = 14000) -> bytes:
+    """A valid PNG header declaring side x side RGB, with a tiny (truncated) body."""
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 4000)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("normal_first", [True, False])
+def test_bomb_refused_whatever_the_batch_order(tmp_path: Path, normal_first: bool) -> None:
+    """Limits are per file: a normal photo processed first must not raise any ceiling."""
+    from clearpost.engine.media.batch import collect_inputs, run_one
+    from clearpost.engine.media.deid import DeidOptions, deid_file
+
+    pil_limit = Image.MAX_IMAGE_PIXELS
+    normal = tmp_path / "a_normal.png"
+    gradient(640, 480).save(normal, "PNG")
+    bomb = tmp_path / "b_bomb.png"
+    bomb.write_bytes(_bomb_png())
+    order = [normal, bomb] if normal_first else [bomb, normal]
+    reports = {
+        p.name: run_one(deid_file, collect_inputs([p])[0], DeidOptions(), tmp_path / "out")
+        for p in order
+    }
+    assert reports["a_normal.png"].status == "cleared", reports["a_normal.png"].reason
+    bad = reports["b_bomb.png"]
+    assert bad.status == "refused" and bad.output is None
+    assert bad.reason and "decompression bomb" in bad.reason
+    assert pil_limit == Image.MAX_IMAGE_PIXELS  # process-wide state untouched
+
+
+def test_load_oriented_leaves_pillow_global_limit_alone() -> None:
+    from clearpost.engine.media.encode import load_oriented
+
+    before = Image.MAX_IMAGE_PIXELS
+    buf = io.BytesIO()
+    gradient(64, 48).save(buf, "PNG")
+    load_oriented(buf.getvalue(), limits=Limits(max_pixels=10_000))
+    assert before == Image.MAX_IMAGE_PIXELS
+    with pytest.raises(Refusal, match="megapixels"):
+        load_oriented(_bomb_png(200), limits=Limits(max_pixels=10_000))
