@@ -24,6 +24,7 @@ from django.conf import settings
 from django_tasks import task
 
 from clearpost.app.media import actions, intake
+from clearpost.app.media.isolated import deid_in_child
 from clearpost.app.media.models import MediaItem
 
 PROGRESS_EVERY_S = 0.5
@@ -43,8 +44,7 @@ def _progress_callback(public_id: str, generation: int) -> Callable[[str, int, i
 
 def run_deid(public_id: str, generation: int) -> str:
     """The work of one task; returns what happened (for the task result and tests)."""
-    from clearpost.engine.media.batch import FileOutcome, InputFile, run_one
-    from clearpost.engine.media.deid import DeidOptions, deid_file
+    from clearpost.engine.media.deid import DeidOptions
     from clearpost.engine.media.scrub import ScrubOptions
 
     item = actions.claim(public_id, generation)
@@ -71,15 +71,11 @@ def run_deid(public_id: str, generation: int) -> str:
             scrub=ScrubOptions(limits=intake.limits()),
         )
         callback = _progress_callback(public_id, generation)
-
-        def process(path: Path, opts: DeidOptions) -> FileOutcome:
-            return deid_file(path, opts, progress=callback)
-
         actions.set_progress(public_id, generation, "scrub", 0, 0)
         out = tmp / "out"
-        report = run_one(process, InputFile(plain, f"original{ext}"), options, out)
-        output = Path(report.output) if report.output else None
-        done = actions.finish_deid(public_id, generation, report.to_dict(), output)
+        report = deid_in_child(plain, f"original{ext}", options, out, callback)
+        output = Path(report["output"]) if report.get("output") else None
+        done = actions.finish_deid(public_id, generation, report, output)
         return "stale" if done is None else done.status
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -130,14 +130,16 @@ def test_upload_watch_redact_link_on_a_tablet(
     page.evaluate(f"window.scrollBy(0, {first['y'] + y * scale - 300})")
     box = svg.bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + (x - 6) * scale, box["y"] + (y - 6) * scale)
+    page.mouse.move(box["x"] + (x - 2) * scale, box["y"] + (y - 2) * scale)
     page.mouse.down()
-    page.mouse.move(box["x"] + (x + w + 6) * scale, box["y"] + (y + h + 6) * scale, steps=6)
+    page.mouse.move(box["x"] + (x + w + 2) * scale, box["y"] + (y + h + 2) * scale, steps=6)
     page.mouse.up()
     assert "1 region marked" in page.inner_text("#region-count")
     page.click("[data-testid=save-regions]")
     page.wait_for_url(f"**/media/{item.public_id}/")
-    assert _work_queue(serial) == ["cleared"]
+    ran = _work_queue(serial)
+    item.refresh_from_db()
+    assert ran == ["cleared"], (item.reason, item.regions)
     page.wait_for_selector("[data-testid=done-notice]", timeout=30_000)
     assert page.locator("svg.outlines .manual rect").count() >= 1
 
