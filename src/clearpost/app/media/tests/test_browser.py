@@ -130,9 +130,9 @@ def test_upload_watch_redact_link_on_a_tablet(
     page.evaluate(f"window.scrollBy(0, {first['y'] + y * scale - 300})")
     box = svg.bounding_box()
     assert box is not None
-    page.mouse.move(box["x"] + (x - 2) * scale, box["y"] + (y - 2) * scale)
+    page.mouse.move(box["x"] + (x - 1) * scale, box["y"] + (y - 1) * scale)
     page.mouse.down()
-    page.mouse.move(box["x"] + (x + w + 2) * scale, box["y"] + (y + h + 2) * scale, steps=6)
+    page.mouse.move(box["x"] + (x + w + 1) * scale, box["y"] + (y + h + 1) * scale, steps=6)
     page.mouse.up()
     assert "1 region marked" in page.inner_text("#region-count")
     page.click("[data-testid=save-regions]")
