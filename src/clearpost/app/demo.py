@@ -19,6 +19,7 @@ from django.utils import timezone
 from clearpost.app.accounts import actions as account_actions
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations.actions import ensure_default_template
+from clearpost.app.media.demo import seed_media_demo
 from clearpost.app.practices.demo import seed_demo_profile
 from clearpost.app.practices.models import Practice
 
@@ -110,4 +111,5 @@ def seed_demo() -> DemoLogins:
         )
     ensure_default_template(practice)  # the shipped release template, once
     seed_demo_profile(practice)  # the practice's own details for the text checks, once
+    seed_media_demo(practice, User.objects.get(username="clinician"))  # media library
     return result

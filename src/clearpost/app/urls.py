@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/", include("clearpost.app.accounts.settings_urls")),
     path("authorizations/", include("clearpost.app.authorizations.urls")),
     path("practice/", include("clearpost.app.practices.urls")),
+    path("media/", include("clearpost.app.media.urls")),
     path("api/", api.urls),
     path("", include("clearpost.app.authorizations.public_urls")),
 ]

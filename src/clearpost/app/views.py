@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clearpost.app.accounts.actions import training_status
 from clearpost.app.accounts.models import TRAINED_ROLES, Role, User
+from clearpost.app.media import selectors as media_selectors
 
 
 @login_required
@@ -37,7 +38,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 "status": training_status(roles, records, today),
             }
         )
-    return render(request, "home.html", {"staff": rows})
+    to_review = list(media_selectors.to_review(user.practice)) if user.practice else []
+    return render(request, "home.html", {"staff": rows, "to_review": to_review})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
