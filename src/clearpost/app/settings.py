@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "clearpost.app.patients",
     "clearpost.app.authorizations",
     "clearpost.app.publishing",
+    "clearpost.app.media",
 ]
 
 MIDDLEWARE = [
