@@ -39,6 +39,7 @@ __all__ = [
     "Policy",
     "PostIn",
     "Target",
+    "has_timeframe",
     "run_gate",
 ]
 
@@ -251,6 +252,11 @@ class _Out:
         self.items.append(
             GateFinding(key, rule, code, severity, message, action, subject, just.strip(), **kw)
         )
+
+
+def has_timeframe(caption: str) -> bool:
+    """Whether a caption says how long after the procedure ("6 weeks post-op")."""
+    return _INTERVAL.search(caption) is not None
 
 
 def run_gate(post: PostIn) -> GateResult:
@@ -590,7 +596,7 @@ def _caption(post: PostIn, out: _Out) -> None:
                 end=f.end,
                 suggestion=f.suggestion,
             )
-    if post.post_type == "before_after" and not _INTERVAL.search(post.caption):
+    if post.post_type == "before_after" and not has_timeframe(post.caption):
         out.add(
             "text:ba_timeframe",
             "BA-TIME-SINCE",

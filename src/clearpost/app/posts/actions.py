@@ -903,3 +903,25 @@ def ensure_caption_templates(practice: Any) -> None:
             for n, t, x in DEFAULT_CAPTION_TEMPLATES
         ]
     )
+
+
+def export_evidence(
+    actor: User, post: Post, request: HttpRequest | None = None
+) -> tuple[bytes, str]:
+    """The evidence package (zip bytes, SHA-256 of its evidence.json); the export is
+    itself an audit event naming that hash."""
+    from clearpost.app.posts import evidence
+
+    check_roles(actor, (*COMPOSE_ROLES, *REVIEW_ROLES, *PRIVACY_ROLES), request, "export evidence")
+    if post.practice_id != actor.practice_id:
+        raise PermissionDenied("Not a post of your practice.")
+    data, digest = evidence.build_zip(post)
+    record(
+        "post.evidence_export",
+        actor=actor,
+        obj=post,
+        rule="HIPAA-AUTH-LINK-RECORD",
+        detail={"evidence_sha256": digest, "bytes": len(data)},
+        request=request,
+    )
+    return data, digest

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations import actions as auth_actions
 from clearpost.app.authorizations.models import Authorization
 from clearpost.app.authorizations.tests.conftest import scope, signed_by
+from clearpost.app.media import actions as media_actions
 from clearpost.app.media.models import MediaItem, MediaLink
 from clearpost.app.patients.models import Patient
 from clearpost.app.posts import actions
@@ -49,20 +53,39 @@ class World:
         return actions.PostInput(**values)
 
 
+def jpeg(seed: bytes, size: tuple[int, int] = (800, 1000)) -> bytes:
+    """A small photo whose colour comes from `seed`, so each item has its own hash."""
+    colour = tuple(hashlib.sha256(seed).digest()[:3])
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "JPEG", quality=80)
+    return buf.getvalue()
+
+
 def make_item(
     practice: Practice, patient: Patient | None, release: Authorization | None, **kw: Any
 ) -> MediaItem:
-    body = kw.pop("content", b"derivative-bytes")
+    """A cleared item as the media library leaves it (derivative stored, report kept)."""
+    body = jpeg(kw.pop("content", b"derivative-bytes"))
+    digest = hashlib.sha256(body).hexdigest()
+    name = media_actions.storage().save(
+        f"media/derivatives/test/{digest[:32]}.jpg", ContentFile(body)
+    )
     values: dict[str, Any] = {
         "practice": practice,
         "kind": "photo",
         "status": "cleared",
-        "derivative": f"derivatives/{hashlib.sha256(body).hexdigest()}.jpg",
-        "derivative_sha256": hashlib.sha256(body).hexdigest(),
+        "derivative": name,
+        "derivative_sha256": digest,
+        "derivative_ext": ".jpg",
         "body_regions": ["abdomen"],
         "shows_no_patient": patient is None,
         "no_patient_kind": "" if patient else "facility",
-        "report": {"verification": {"passed": True}},
+        "report": {
+            "verification": {"passed": True},
+            "width": 800,
+            "height": 1000,
+            "output_sha256": digest,
+        },
     }
     values.update(kw)
     item = MediaItem.objects.create(**values)
