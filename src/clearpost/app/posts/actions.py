@@ -602,9 +602,9 @@ def approve(
 ) -> Approval:
     """Record one approval bound to the exact content and window. When the last needed
     approval is in, the post is approved (and scheduled, unless asked not to)."""
+    kind = _approver_checks(actor, post, mfa_ok, request)  # who first, whatever the state
     if post.state != State.IN_REVIEW:
         raise ActionError({"": "Only a post in review can be approved."})
-    kind = _approver_checks(actor, post, mfa_ok, request)
     if post.scheduled_at is None:
         raise ActionError({"scheduled_at": "The post has no time; set one first."})
     with transaction.atomic():
