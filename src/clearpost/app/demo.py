@@ -19,6 +19,7 @@ from django.utils import timezone
 from clearpost.app.accounts import actions as account_actions
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations.actions import ensure_default_template
+from clearpost.app.media.demo import seed_media_demo
 from clearpost.app.practices.models import Practice
 
 DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
@@ -90,4 +91,5 @@ def seed_demo() -> DemoLogins:
             (username, passwords.get(username, "(set before)"), ", ".join(r.label for r in roles))
         )
     ensure_default_template(practice)  # the shipped release template, once
+    seed_media_demo(practice, User.objects.get(username="clinician"))  # media library
     return result
