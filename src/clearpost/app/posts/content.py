@@ -25,10 +25,10 @@ from clearpost.app.posts.models import (
     PreviewStatus,
 )
 from clearpost.app.practices.models import Practice
+from clearpost.app.practices.profile import text_profile_for
 from clearpost.engine import gate
 from clearpost.engine.text import Analyzer, PracticeProfile, default_analyzer
 from clearpost.engine.text.model import Result as TextResult
-from clearpost.engine.text.profile import build_profile
 
 # An approval covers its post's time give or take this much: moving a post within the
 # window keeps the approvals, moving it further voids them, and they expire at its end.
@@ -69,13 +69,9 @@ def approval_digest(post: Post, window: tuple[dt.datetime, dt.datetime]) -> str:
 
 
 def text_profile(practice: Practice) -> PracticeProfile:
-    """The practice's text-engine profile (its own name is never a patient's). The one
-    place to switch to `practices.profile.text_profile_for` once that exists."""
-    return build_profile(
-        name=practice.name,
-        jurisdiction="UK" if practice.country == Practice.Country.GB else "US",
-        email=practice.contact_email,
-    )
+    """The practice's text-engine profile (its own name, staff, contacts are never a
+    patient's), from the practice settings."""
+    return text_profile_for(practice)
 
 
 @lru_cache(maxsize=32)

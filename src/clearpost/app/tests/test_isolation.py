@@ -246,6 +246,7 @@ LISTS = [
     ("web", "/settings/tokens/"),
     ("web", "/posts/"),
     ("web", "/posts/calendar/"),
+    ("web", "/practice/profile/"),
     ("api", "/api/patients"),
     ("api", "/api/patients/lookup?name=Bella+Other"),
     ("api", "/api/patients/lookup?record_number=MRN-Bella"),

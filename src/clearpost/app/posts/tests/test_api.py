@@ -27,7 +27,7 @@ def api(user: User) -> Client:
 def body(world: World, **kw: object) -> dict[str, object]:
     values: dict[str, object] = {
         "post_type": "before_after",
-        "caption": "Tummy tuck, 6 weeks post-op. Results vary.",
+        "caption": "Tummy tuck results, 6 weeks post-op. Individual results vary.",
         "media": [world.photo.public_id],
         "targets": [world.account.public_id],
         "scheduled_at": (timezone.now() + dt.timedelta(days=3)).isoformat(),

@@ -37,7 +37,7 @@ def test_compose_creates_a_draft_and_shows_its_checks(
         reverse("posts:new"),
         {
             "post_type": "before_after",
-            "caption": "Tummy tuck, 6 weeks post-op. Results vary.",
+            "caption": "Tummy tuck results, 6 weeks post-op. Individual results vary.",
             "media": [world.photo.public_id],
             "targets": [world.account.public_id],
             "scheduled_at": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"),

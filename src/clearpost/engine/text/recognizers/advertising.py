@@ -34,7 +34,7 @@ class PhraseRule:
     uk_only: bool = False
 
 
-_DISCLOSED = re.compile(
+DISCLOSED = re.compile(
     r"#ad\b|#sponsored\b|#paid\b|#gifted\b|paid partnership|\bsponsored\b|\bdisclosure\b|"
     r"(?:complimentary|free|discounted|comped|gifted)\s+(?:\w+\s+){0,3}(?:was\s+|were\s+)?"
     r"(?:provided|given|received|in exchange)|\bour (?:employee|staff member|team member)\b|"
@@ -85,7 +85,7 @@ RULES: tuple[PhraseRule, ...] = (
             r"a story)\b[^.!?]{0,30}\b(?:get|receive|earn)\b",
             _I,
         ),
-        unless=_DISCLOSED,
+        unless=DISCLOSED,
         message=(
             "A free, discounted or paid connection with the person endorsing the practice "
             "must be disclosed clearly at the start of the post (FTC 16 CFR 255.5)."
@@ -196,7 +196,7 @@ RULES: tuple[PhraseRule, ...] = (
         ),
     ),
     PhraseRule(
-        rule="ASPS-SM-CONSENT",
+        rule="ASPS-NO-LIVESTREAM",
         category=Category.LIVE_STREAM,
         severity="block",
         trigger=re.compile(
@@ -220,7 +220,7 @@ RULES: tuple[PhraseRule, ...] = (
         ),
     ),
     PhraseRule(
-        rule="ASPS-ADV-GUIDELINES",
+        rule="ASPS-GRAPHIC-CONTENT",
         category=Category.GRAPHIC,
         severity="review",
         trigger=re.compile(

@@ -1,10 +1,11 @@
 """Inbound comments: what a moderator must do with each one.
 
-Post-op and personal medical questions go to the treating team privately (strangers
-online should not answer them, and neither should the practice in public); a patient's
+Post-op and personal medical questions go to the treating team privately, through a
+secure channel (ASPS-SECURE-CHANNEL: strangers online should not answer them, and
+neither should the practice in public); a patient's
 self-disclosure must never be confirmed (SCOPE-SELF-DISCLOSED); a negative review gets
 only the generic reply (HIPAA-REVIEW-NO-CONFIRM; FTC-CRR-SUPPRESSION forbids threats);
-spam is removed.
+spam is hidden and never engaged with (MOD-SPAM-REMOVAL).
 """
 
 from __future__ import annotations
@@ -142,9 +143,9 @@ class InboundRecognizer:
             (
                 _SPAM,
                 Category.SPAM,
-                "FTC-CRR-SUPPRESSION",
+                "MOD-SPAM-REMOVAL",
                 "block",
-                "Spam: removal is allowed for content unrelated to the practice.",
+                "Spam, a scam or a solicitation: hide it and do not engage.",
             ),
             (
                 _NEGATIVE,
@@ -177,7 +178,7 @@ class InboundRecognizer:
                     ctx,
                     q,
                     Category.INBOUND_MEDICAL_QUESTION,
-                    "HIPAA-REVIEW-NO-CONFIRM",
+                    "ASPS-SECURE-CHANNEL",
                     "review",
                     "A personal medical question: redirect privately to the treating team; "
                     "do not answer in public.",

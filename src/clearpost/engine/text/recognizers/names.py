@@ -71,6 +71,66 @@ ROLE_BEFORE = frozenset(
         "student",
     }
 )
+# A team member introduced with their role is the practice's own, not a patient: "Meet
+# Joy, our patient coordinator", "our lead injector Brianna", "ask for Denise at the
+# front desk". The role noun must be a staff role; "our patient Sarah" stays a patient.
+STAFF_ROLE_WORDS = frozenset(
+    {
+        "coordinator",
+        "injector",
+        "esthetician",
+        "aesthetician",
+        "receptionist",
+        "scheduler",
+        "concierge",
+        "surgeon",
+        "physician",
+        "practitioner",
+        "hygienist",
+        "dermatologist",
+        "anesthesiologist",
+        "anaesthetist",
+        "technician",
+    }
+)
+_ROLE_NOUN = (
+    r"(?:coordinator|injector|nurse(?: injector| practitioner)?|esthetician|aesthetician|"
+    r"receptionist|(?:office |practice |clinic )?manager|surgeon|doctor|physician|pa-?c|pa|np|"
+    r"rn|practitioner|(?:medical |surgical )?assistant|scheduler|concierge|founder|co-?founder|"
+    r"owner|(?:medical )?director|hygienist|specialist|technician|tech|therapist|consultant|"
+    r"team member|provider|dermatologist|anaesthetist|anesthesiologist|lead|front desk|"
+    r"(?:skin|laser|beauty|lash|brow) (?:expert|guru|artist)|artist|expert)"
+)
+_ROLE_PHRASE = rf"(?:[\w'’-]+\s+){{0,3}}?{_ROLE_NOUN}"
+_STAFF_AFTER = re.compile(
+    rf"\s*(?:,|\(|-|–|—)?\s*(?:(?:who )?is |(?:she|he)['’]s )?"
+    rf"(?:our|the practice['’]s|the clinic['’]s|the office['’]s|your)\s+{_ROLE_PHRASE}\b"
+    rf"|\s+(?:at|on|from) (?:our|the) front desk\b",
+    re.IGNORECASE,
+)
+_STAFF_BEFORE = re.compile(
+    rf"\b(?:our|your)\s+{_ROLE_PHRASE}\s*[,:]?\s*$"
+    r"|\b(?:ask for|speak (?:to|with)|talk (?:to|with)|book (?:in )?with|schedule with|"
+    r"appointment with|consult(?:ation)? with|ask (?:our|your) (?:team|office) for)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _staff_introduced(ctx: TextContext, tok: Token) -> bool:
+    """The practice introducing or pointing to one of its team, by role or by an invitation
+    to ask for them; or a role the profile names next to the name."""
+    if _STAFF_AFTER.match(ctx.text, tok.end):
+        return True
+    if _STAFF_BEFORE.search(ctx.text[max(0, tok.start - 60) : tok.start]):
+        return True
+    roles = ctx.profile.staff_roles
+    if roles:
+        window = ctx.lower[tok.end : tok.end + 60]
+        before = ctx.lower[max(0, tok.start - 60) : tok.start]
+        return any(r in window[:40] or before.endswith(r + " ") for r in roles)
+    return False
+
+
 # Words that introduce a name outright: "Guadalupe aka Lupe".
 NAMING_WORDS = frozenset({"aka", "named", "nicknamed", "called"})
 # Words right before a word that make it a name: "thank you, Grace", "meet Hope".
@@ -508,6 +568,8 @@ class NameRecognizer:
                 or low in lexicon.NEVER_NAMES
                 or _HOLIDAY_AFTER.match(ctx.lower, tok.end)
                 or self._not_a_person(ctx, tokens, i)
+                or low in STAFF_ROLE_WORDS
+                or _staff_introduced(ctx, tok)
             ):
                 i += 1
                 continue

@@ -124,7 +124,7 @@ class MedicalAdviceRecognizer:
             return []
         return [
             Finding(
-                rule="HIPAA-REVIEW-NO-CONFIRM",
+                rule="ASPS-NO-ONLINE-ADVICE",
                 category=Category.MEDICAL_ADVICE,
                 severity="block" if ctx.kind == "reply" else "review",
                 start=m.start(),
@@ -200,7 +200,7 @@ class ProfessionalismRecognizer:
         suggestion: str,
     ) -> Finding:
         return Finding(
-            rule="ASPS-ADV-GUIDELINES",
+            rule="ASPS-PROFESSIONAL-TONE",
             category=Category.UNPROFESSIONAL,
             severity="block" if severity == "block" else "review",
             start=start,
