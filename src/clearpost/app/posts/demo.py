@@ -16,6 +16,7 @@ import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -162,8 +163,10 @@ def seed_posts_demo(practice: Practice) -> list[str]:
         media_actions.mark_no_patient(author, team, "staff")
         now = timezone.now()
 
+        zone = ZoneInfo(practice.time_zone)
+
         def at(days: float, hour: int = 10) -> dt.datetime:
-            local = timezone.localtime(now + dt.timedelta(days=days))
+            local = (now + dt.timedelta(days=days)).astimezone(zone)
             return local.replace(hour=hour, minute=0, second=0, microsecond=0)
 
         def post(
