@@ -70,23 +70,26 @@ class Feature:
     label: str  # the words a person reads in an explanation
 
 
-def mask_spans(text: str, spans: list[tuple[Category, int, int]]) -> tuple[str, list[int]]:
-    """Text with PHI spans replaced by placeholders, and a map from each character of the
-    masked text back to an offset in the original (for finding offsets)."""
+def mask_spans(
+    text: str, spans: list[tuple[Category, int, int]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """Text with PHI spans replaced by placeholders, and for each character of the masked
+    text the (start, end) it stands for in the original: a placeholder stands for its
+    whole span, so a finding on it points at the name, not at one letter."""
     out: list[str] = []
-    where: list[int] = []
+    where: list[tuple[int, int]] = []
     pos = 0
     for cat, start, end in sorted(spans, key=lambda s: s[1]):
         if start < pos:
             continue
         out.append(text[pos:start])
-        where.extend(range(pos, start))
+        where.extend((i, i + 1) for i in range(pos, start))
         ph = PLACEHOLDER[cat]
         out.append(ph)
-        where.extend([start] * len(ph))
+        where.extend([(start, end)] * len(ph))
         pos = end
     out.append(text[pos:])
-    where.extend(range(pos, len(text)))
+    where.extend((i, i + 1) for i in range(pos, len(text)))
     return "".join(out), where
 
 
@@ -255,8 +258,8 @@ class LearnedLayer:
             start = end = None
             if s.top:
                 _, _, ms, me = s.top[0]
-                start = where[ms] if ms < len(where) else None
-                end = (where[me - 1] + 1) if 0 < me <= len(where) else None
+                if 0 <= ms < me <= len(where):
+                    start, end = where[ms][0], where[me - 1][1]
             out.append(
                 Finding(
                     rule=rule_for(cat, kind),

@@ -68,7 +68,8 @@ _RELATIONSHIP = re.compile(
     r"|\bwhen you (?:came in|were (?:here|in)|visited|had)\b"
     r"|\byou(?:['’]re| are) (?:healing|recovering)\b"
     r"|\b(?:since|after|before) your\b"
-    r"|\bwe (?:treated|saw|operated on|injected|did your)\b"
+    r"|\bwe (?:treated|saw|operated on|injected|did your|drained|removed|dissolved|redid|"
+    r"re-?did|revised|corrected)\b"
     r"|\b(?:our|my) (?:records|chart|notes) (?:show|say|indicate)"
     r"|\bit was (?:a pleasure|great|lovely|so nice) (?:treating|seeing|having) you\b"
     r"|\bthank you for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
@@ -115,15 +116,22 @@ _RELATIONSHIP = re.compile(
     r"|\b(?:come|coming|pop|swing) (?:back|in again)\b[^.!?]{0,20}\bfor (?:a|your|ur|another)\s+"
     r"(?:quick\s+|little\s+|free\s+)?(?:touch[- ]?up|top[- ]?up|follow[- ]?up|refresh|check[- ]?in|"
     r"round|session|syringe)"
-    r"|\b(?:you(?:['’]re| are| were)|u r|ur) (?:such |so |the |a |an |our )*(?:[\w-]+ )?"
+    r"|\b(?:you(?:['’]re| are| were)|u r|u were|u are|ur) (?:such |so |the |a |an |our )*"
+    r"(?:[\w-]+ )?"
     r"(?:patient|client)\b(?! coordinator| care| advocate| experience| portal)",
     re.IGNORECASE,
 )
 # A caption that says what "our patient" had is about one person's care, identifier or
 # not: "Our patient just had her third Botox session".
 _OUR_PATIENT_HAD = re.compile(
-    r"\bour (?:\w+ )?(?:patient|client)\b(?! coordinator| care| advocate| experience| portal)"
-    r"[^.!?]{0,30}?\b(?:just )?(?:had|got|did|came in|finished|completed|underwent)\b",
+    r"\b(?:our|this|today['’]s) (?:\w+ )?(?:patient|client)\b(?! coordinator| care| advocate|"
+    r" experience| portal)"
+    r"[^.!?]{0,30}?\b(?:just )?(?:had|got|did|came in|finished|completed|underwent|is now|"
+    r"was|from)\b"
+    r"|\bone of our (?:\w+ ){0,2}(?:patients|clients)\b"
+    r"|\b(?:came|popped|stopped) in (?:together |today |this morning |yesterday )?for "
+    r"(?:her|his|their|matching)\b"
+    r"|\bour \d{1,2}(?::\d\d)?(?: ?(?:am|pm))? (?:today|appt|appointment|this morning)\b",
     re.IGNORECASE,
 )
 _CAPTION_CARE = re.compile(
