@@ -579,7 +579,10 @@ def _approver_checks(actor: User, post: Post, mfa_ok: bool, request: HttpRequest
         return ApprovalKind.PRIVACY
     if actor.has_role(*REVIEW_ROLES, *PRIVACY_ROLES):
         raise ActionError(
-            {"": "Your approval is already recorded; nothing else is needed from you."}
+            {
+                "": "Nothing more is needed from you: your approval is recorded, or this "
+                "post does not need your role's approval."
+            }
         )
     deny(
         actor,
