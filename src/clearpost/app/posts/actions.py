@@ -732,12 +732,11 @@ def reschedule(
             "approve" if post.state in (State.APPROVED, State.SCHEDULED) else "submit"
         )
         result, run = run_gate(post, stage, actor=actor)
-        if post.state in (State.APPROVED, State.SCHEDULED):
-            if not result.passed:
-                post.state = State.DRAFT
-            elif missing_approvals(post):
-                post.state = State.IN_REVIEW
-            post.save(update_fields=["state", "updated_at"])
+        if post.state != State.DRAFT and not result.passed:
+            post.state = State.DRAFT  # blocked at the new time: the author fixes it first
+        elif post.state in (State.APPROVED, State.SCHEDULED) and missing_approvals(post):
+            post.state = State.IN_REVIEW
+        post.save(update_fields=["state", "updated_at"])
         record(
             "post.reschedule",
             actor=actor,

@@ -282,3 +282,15 @@ def test_create_refuses_media_and_accounts_it_may_not_use(
     with pytest.raises(ActionError):
         actions.create_post(world.author, data)
     assert not Post.objects.exists()
+
+
+def test_reschedule_past_the_release_expiry_sends_the_post_back_to_draft(
+    world: World, draft: Post
+) -> None:
+    actions.submit(world.author, draft)
+    draft.refresh_from_db()
+    assert draft.state == State.IN_REVIEW and world.release.expires_on is not None
+    after_expiry = timezone.now() + dt.timedelta(days=400)
+    post, result = actions.reschedule(world.author, draft, after_expiry)
+    assert not result.passed and "EXPIRED" in {f.code for f in result.blocking}
+    assert post.state == State.DRAFT
