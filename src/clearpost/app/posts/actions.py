@@ -155,6 +155,7 @@ def _state_snapshot(post: Post) -> dict[str, Any]:
         "media": content.media_hashes(post),
         "targets": content.target_ids(post),
         "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
+        "terms": content.post_terms(post),
         "state": post.state,
     }
 
@@ -303,9 +304,12 @@ def update_post(
         after = _state_snapshot(post)
         changed = {k for k in before if k != "state" and before[k] != after[k]}
         voided = _void_stale(post, timezone.now(), "the post changed")
-        if changed and post.state != State.DRAFT:
+        stage: gate.Stage = "compose"
+        if changed - {"scheduled_at"} and post.state != State.DRAFT:
             post.state = State.DRAFT
             post.save(update_fields=["state", "updated_at"])
+        elif changed == {"scheduled_at"} and post.state != State.DRAFT:
+            stage = "approve" if post.state in (State.APPROVED, State.SCHEDULED) else "submit"
         record(
             "post.update",
             actor=actor,
@@ -316,8 +320,18 @@ def update_post(
             detail={"changed": sorted(changed), "voided": voided},
             request=request,
         )
-        run_gate(post, "compose", actor=actor)
+        result, _ = run_gate(post, stage, actor=actor)
+        if stage != "compose":  # only the time moved: like the calendar's move
+            _settle_after_move(post, result)
     return post
+
+
+def _settle_after_move(post: Post, result: gate.GateResult) -> None:
+    if post.state != State.DRAFT and not result.passed:
+        post.state = State.DRAFT  # blocked at the new time: the author fixes it first
+    elif post.state in (State.APPROVED, State.SCHEDULED) and missing_approvals(post):
+        post.state = State.IN_REVIEW
+    post.save(update_fields=["state", "updated_at"])
 
 
 def check_post(actor: User, post: Post) -> gate.GateResult:
@@ -732,11 +746,7 @@ def reschedule(
             "approve" if post.state in (State.APPROVED, State.SCHEDULED) else "submit"
         )
         result, run = run_gate(post, stage, actor=actor)
-        if post.state != State.DRAFT and not result.passed:
-            post.state = State.DRAFT  # blocked at the new time: the author fixes it first
-        elif post.state in (State.APPROVED, State.SCHEDULED) and missing_approvals(post):
-            post.state = State.IN_REVIEW
-        post.save(update_fields=["state", "updated_at"])
+        _settle_after_move(post, result)
         record(
             "post.reschedule",
             actor=actor,

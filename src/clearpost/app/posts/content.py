@@ -57,6 +57,17 @@ def preview_digest(post: Post) -> str:
     return sha256_json({"media": media_hashes(post), "caption": post.caption})
 
 
+def post_terms(post: Post) -> dict[str, Any]:
+    """What else the releases were checked against: changing any of it voids approvals."""
+    return {
+        "post_type": post.post_type,
+        "name_shown": post.name_shown,
+        "purpose": post.purpose,
+        "paid_promotion": post.paid_promotion,
+        "graphic": post.graphic,
+    }
+
+
 def approval_digest(post: Post, window: tuple[dt.datetime, dt.datetime]) -> str:
     return sha256_json(
         {
@@ -64,6 +75,7 @@ def approval_digest(post: Post, window: tuple[dt.datetime, dt.datetime]) -> str:
             "caption": post.caption,
             "targets": target_ids(post),
             "window": [window[0].isoformat(), window[1].isoformat()],
+            "terms": post_terms(post),
         }
     )
 
