@@ -9,9 +9,8 @@ the approvals), then `mark_published`, `mark_failed` or `mark_taken_down`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,15 +18,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.accounts.permissions import check_roles, deny
 from clearpost.app.audit.actions import record
 from clearpost.app.authorizations.actions import ActionError
-from clearpost.app.media import selectors as media_selectors
 from clearpost.app.posts import content
 from clearpost.app.posts.models import (
     EDITABLE_STATES,
@@ -45,6 +42,22 @@ from clearpost.app.posts.models import (
     PreviewStatus,
     State,
 )
+from clearpost.app.posts.selectors import (
+    DEFAULT_CAPTION_TEMPLATES,
+    practice_of,
+    resolve_input,
+    token_hash,
+)
+from clearpost.app.posts.selectors import MAX_CAPTION as MAX_CAPTION
+from clearpost.app.posts.selectors import MAX_MEDIA as MAX_MEDIA
+from clearpost.app.posts.selectors import LinkInvalid as LinkInvalid
+from clearpost.app.posts.selectors import PostInput as PostInput
+from clearpost.app.posts.selectors import active_approvals as active_approvals
+from clearpost.app.posts.selectors import approvals_needed as approvals_needed
+from clearpost.app.posts.selectors import missing_approvals as missing_approvals
+from clearpost.app.posts.selectors import post_for as post_for
+from clearpost.app.posts.selectors import preview_for_token as preview_for_token
+from clearpost.app.posts.selectors import scoped_posts as scoped_posts
 from clearpost.app.publishing.models import ConnectedAccount
 from clearpost.engine import gate
 
@@ -53,26 +66,6 @@ REVIEW_ROLES = (Role.OWNER, Role.REVIEWER)
 PRIVACY_ROLES = (Role.PRIVACY_OFFICER,)
 JUSTIFY_ROLES = (Role.OWNER, Role.REVIEWER, Role.PRIVACY_OFFICER)
 PREVIEW_LIFETIME = dt.timedelta(days=7)
-MAX_CAPTION = 5000
-MAX_MEDIA = 10
-
-
-class LinkInvalid(Exception):
-    """The preview link cannot be used (unknown, expired, decided or the post changed)."""
-
-
-@dataclass
-class PostInput:
-    post_type: str
-    caption: str = ""
-    media: Sequence[str] = ()
-    targets: Sequence[str] = ()
-    scheduled_at: dt.datetime | None = None
-    name_shown: str = "none"
-    purpose: str = "marketing"
-    paid_promotion: bool = False
-    graphic: bool = False
-    pair: str = ""
 
 
 @dataclass
@@ -82,75 +75,7 @@ class PublishCheck:
     problems: list[str] = field(default_factory=list)
 
 
-# Reading ----------------------------------------------------------------------------
-def scoped_posts(actor: User) -> QuerySet[Post]:
-    """Every post of the actor's practice (none for a user without one)."""
-    if actor.practice_id is None:
-        return Post.objects.none()
-    return Post.objects.filter(practice_id=actor.practice_id).select_related("author")
-
-
-def post_for(actor: User, public_id: str) -> Post:
-    """One post of the actor's practice, or Http404 (also for another practice's post)."""
-    found: Post | None = scoped_posts(actor).filter(public_id=public_id).first()
-    if found is None:
-        raise Http404("No such post")
-    return found
-
-
-def _practice(actor: User) -> Any:
-    if actor.practice is None:
-        raise PermissionDenied("Not a member of a practice.")
-    return actor.practice
-
-
 # Composing --------------------------------------------------------------------------
-def _validate(actor: User, data: PostInput) -> tuple[list[Any], list[ConnectedAccount], Any]:
-    practice = _practice(actor)
-    errors: dict[str, str] = {}
-    if data.post_type not in PostType.values:
-        errors["post_type"] = "Choose a post type."
-    if len(data.caption) > MAX_CAPTION:
-        errors["caption"] = f"The caption is longer than {MAX_CAPTION:,} characters."
-    if data.name_shown not in {"none", "first_name", "full_name"}:
-        errors["name_shown"] = "Choose none, first name or full name."
-    if data.purpose not in {"marketing", "education", "professional_education"}:
-        errors["purpose"] = "Choose marketing, education or professional education."
-    pair = None
-    ids = list(dict.fromkeys(data.media))
-    if data.pair:
-        try:
-            pair = media_selectors.pair_for(practice, data.pair)
-        except Http404:  # also for another practice's pair
-            errors["pair"] = "No such before/after pair."
-        else:
-            ids = [pair.before.public_id, pair.after.public_id] + [
-                i for i in ids if i not in {pair.before.public_id, pair.after.public_id}
-            ]
-    if len(ids) > MAX_MEDIA:
-        errors["media"] = f"A post holds at most {MAX_MEDIA} media items."
-    cleared = {
-        m.public_id: m for m in media_selectors.cleared_items(practice).filter(public_id__in=ids)
-    }
-    missing = [i for i in ids if i not in cleared]
-    if missing:
-        errors["media"] = (
-            f"Not cleared media of this practice: {', '.join(missing[:5])}. "
-            "Choose items the media library shows as cleared (HIPAA-DEID-SAFE-HARBOR-18)."
-        )
-    tids = list(dict.fromkeys(data.targets))
-    accounts = {
-        a.public_id: a
-        for a in ConnectedAccount.objects.filter(practice=practice, public_id__in=tids)
-    }
-    unknown = [t for t in tids if t not in accounts]
-    if unknown:
-        errors["targets"] = f"Not an account of this practice: {', '.join(unknown[:5])}."
-    if errors:
-        raise ActionError(errors)
-    return [cleared[i] for i in ids], [accounts[t] for t in tids], pair
-
-
 def _state_snapshot(post: Post) -> dict[str, Any]:
     return {
         "caption": post.caption,
@@ -221,10 +146,10 @@ def _set_content(post: Post, items: list[Any], accounts: list[ConnectedAccount])
 
 def create_post(actor: User, data: PostInput, request: HttpRequest | None = None) -> Post:
     check_roles(actor, COMPOSE_ROLES, request, "compose posts")
-    items, accounts, pair = _validate(actor, data)
+    items, accounts, pair = resolve_input(actor, data)
     with transaction.atomic():
         post = Post.objects.create(
-            practice=_practice(actor),
+            practice=practice_of(actor),
             author=actor,
             post_type=data.post_type,
             caption=data.caption,
@@ -293,7 +218,7 @@ def update_post(
     """Change a post. Changed content voids approvals and the patient's preview that saw
     other content, and sends a post that was past drafting back to draft."""
     _require_editor(actor, post, request)
-    items, accounts, pair = _validate(actor, data)
+    items, accounts, pair = resolve_input(actor, data)
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=post.pk)
         before = _state_snapshot(post)
@@ -430,10 +355,6 @@ def submit(actor: User, post: Post, request: HttpRequest | None = None) -> gate.
 
 
 # The patient's preview -------------------------------------------------------------
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
 def create_preview(
     actor: User, post: Post, request: HttpRequest | None = None
 ) -> tuple[PatientPreview, str]:
@@ -450,7 +371,7 @@ def create_preview(
         post.previews.filter(status=PreviewStatus.PENDING).update(status=PreviewStatus.VOID)
         preview = PatientPreview.objects.create(
             post=post,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             content_sha256=content.preview_digest(post),
             expires_at=now + PREVIEW_LIFETIME,
             created_by=actor,
@@ -508,24 +429,6 @@ def email_preview(
     return preview
 
 
-def preview_for_token(token: str, *, lock: bool = False) -> PatientPreview:
-    """The live preview for a link, or LinkInvalid for any reason (never says which)."""
-    if not token or len(token) > 100:
-        raise LinkInvalid
-    rows = PatientPreview.objects.select_related("post", "post__practice")
-    if lock:
-        rows = rows.select_for_update()
-    pv = rows.filter(token_hash=_token_hash(token)).first()
-    if (
-        pv is None
-        or pv.status != PreviewStatus.PENDING
-        or pv.expires_at <= timezone.now()
-        or pv.content_sha256 != content.preview_digest(pv.post)
-    ):
-        raise LinkInvalid
-    return pv
-
-
 def decide_preview(
     token: str, approve: bool, reason: str = "", request: HttpRequest | None = None
 ) -> PatientPreview:
@@ -567,29 +470,6 @@ def decide_preview(
 
 
 # Approval -------------------------------------------------------------------------
-def active_approvals(post: Post, at: dt.datetime | None = None) -> list[Approval]:
-    """Approvals that still match the content and whose window has not passed."""
-    now = at or timezone.now()
-    out = []
-    for ap in post.approvals.filter(voided_at__isnull=True).select_related("approver"):
-        window = (ap.window_start, ap.window_end)
-        if ap.window_end >= now and content.approval_digest(post, window) == ap.content_sha256:
-            out.append(ap)
-    return out
-
-
-def approvals_needed(post: Post) -> list[str]:
-    needed = [ApprovalKind.REVIEW.value]
-    if post.identifiable:
-        needed.append(ApprovalKind.PRIVACY.value)
-    return needed
-
-
-def missing_approvals(post: Post, at: dt.datetime | None = None) -> list[str]:
-    have = {ap.kind for ap in active_approvals(post, at)}
-    return [k for k in approvals_needed(post) if k not in have]
-
-
 def _approver_checks(actor: User, post: Post, mfa_ok: bool, request: HttpRequest | None) -> str:
     if post.practice_id != actor.practice_id:
         raise PermissionDenied("Not a post of your practice.")
@@ -913,7 +793,7 @@ def set_policy(
     if bad:
         raise ActionError({"preview": "Use a post type and required, not_required or default."})
     with transaction.atomic():
-        policy, _ = PostPolicy.objects.get_or_create(practice=_practice(actor))
+        policy, _ = PostPolicy.objects.get_or_create(practice=practice_of(actor))
         before = {"minors_allowed": policy.minors_allowed, "preview": policy.preview}
         policy.minors_allowed = minors_allowed
         policy.preview = {k: v for k, v in preview.items() if v != "default"}
@@ -929,20 +809,6 @@ def set_policy(
             request=request,
         )
     return policy
-
-
-DEFAULT_CAPTION_TEMPLATES: list[tuple[str, str, str]] = [
-    (
-        "Educational tip",
-        "educational_tip",
-        "Tip of the week: {topic}. Ask us about it at your consultation.",
-    ),
-    ("Before/after", "before_after", "{procedure} results, {timeframe}. Individual results vary."),
-    ("Team spotlight", "team_spotlight", "Meet our team: {name}, {role}."),
-    ("FAQ", "faq", "You asked: {question} Here is the short answer: {answer}"),
-    ("Behind the scenes", "behind_the_scenes", "A look behind the scenes at {place}."),
-    ("Testimonial", "testimonial", 'In their own words: "{quote}" Individual results vary.'),
-]
 
 
 def ensure_caption_templates(practice: Any) -> None:
