@@ -20,6 +20,7 @@ from clearpost.app.accounts import actions as account_actions
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations.actions import ensure_default_template
 from clearpost.app.media.demo import seed_media_demo
+from clearpost.app.posts.demo import seed_posts_demo
 from clearpost.app.practices.demo import seed_demo_profile
 from clearpost.app.practices.models import Practice
 
@@ -112,4 +113,5 @@ def seed_demo() -> DemoLogins:
     ensure_default_template(practice)  # the shipped release template, once
     seed_demo_profile(practice)  # the practice's own details for the text checks, once
     seed_media_demo(practice, User.objects.get(username="clinician"))  # media library
+    seed_posts_demo(practice)  # posts in every state on the calendar
     return result

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "clearpost.app.authorizations",
     "clearpost.app.publishing",
     "clearpost.app.media",
+    "clearpost.app.posts",
 ]
 
 MIDDLEWARE = [

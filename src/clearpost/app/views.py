@@ -38,8 +38,14 @@ def home(request: HttpRequest) -> HttpResponse:
                 "status": training_status(roles, records, today),
             }
         )
+    from clearpost.app.posts.views_calendar import needs_me
+
     to_review = list(media_selectors.to_review(user.practice)) if user.practice else []
-    return render(request, "home.html", {"staff": rows, "to_review": to_review})
+    return render(
+        request,
+        "home.html",
+        {"staff": rows, "to_review": to_review, "needs": needs_me(user)},
+    )
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

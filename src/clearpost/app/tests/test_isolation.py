@@ -18,6 +18,8 @@ from clearpost.app.accounts.models import ApiToken, User
 from clearpost.app.authorizations.models import Authorization, Status, TemplateVersion
 from clearpost.app.media.models import MediaItem
 from clearpost.app.media.tests.factories import media_item_for
+from clearpost.app.posts.actions import PostInput, create_post
+from clearpost.app.posts.models import Post
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +29,7 @@ MISSING = {
     "st": "st_AAAAAAAAAAAAAAAA",
     "tk": "tk_AAAAAAAAAAAAAAAA",
     "tpl": "999999",
+    "po": "po_AAAAAAAAAAAAAAAA",
     "md": "md_AAAAAAAAAAAAAAAA",
 }
 
@@ -69,6 +72,14 @@ WEB = [
     ("web", "POST", "/authorizations/{au}/check/", {"platform": "instagram"}),
     ("web", "GET", "/authorizations/templates/{tpl}/", None),
     ("web", "POST", "/authorizations/templates/{tpl}/", {"name": "Taken over", "text": "x"}),
+    ("web", "GET", "/posts/{po}/", None),
+    ("web", "GET", "/posts/{po}/edit/", None),
+    ("web", "POST", "/posts/{po}/submit/", {}),
+    ("web", "POST", "/posts/{po}/reschedule/", {"scheduled_at": "2099-01-01T10:00"}),
+    ("web", "POST", "/posts/{po}/reject/", {"reason": "Taken over"}),
+    ("web", "POST", "/posts/{po}/preview-link/", {}),
+    ("web", "POST", "/posts/{po}/preview-email/", {"email": "a@example.org"}),
+    ("web", "GET", "/posts/{po}/evidence/", None),
     ("web", "GET", "/media/{md}/", None),
     ("web", "GET", "/media/{md}/progress/", None),
     ("web", "GET", "/media/{md}/original/", None),
@@ -97,6 +108,12 @@ API = [
     ("api", "DELETE", "/api/authorizations/{au}", None),
     ("api", "PUT", "/api/templates/{tpl}", {"name": "x"}),
     ("api", "DELETE", "/api/templates/{tpl}", None),
+    ("api", "GET", "/api/posts/{po}", None),
+    ("api", "POST", "/api/posts/{po}/check", None),
+    ("api", "POST", "/api/posts/{po}/submit", None),
+    ("api", "POST", "/api/posts/{po}/reschedule", {"scheduled_at": "2099-01-01T10:00:00Z"}),
+    ("api", "POST", "/api/posts/{po}/reject", {"reason": "Taken over"}),
+    ("api", "GET", "/api/posts/{po}/evidence", None),
     ("api", "GET", "/api/media/{md}", None),
     ("api", "GET", "/api/media/{md}/report", None),
     ("api", "GET", "/api/media/{md}/derivative", None),
@@ -120,8 +137,16 @@ def _ids(t) -> dict[str, str]:
         "st": t.member.public_id,
         "tk": t.token.public_id,
         "tpl": str(t.template.pk),
+        "po": _post_of(t).public_id,
         "md": media_item_for(t.admin).public_id,
     }
+
+
+def _post_of(t) -> Post:
+    """Each tenant's draft post, made on first use (the author is the tenant's admin)."""
+    if getattr(t, "post", None) is None:
+        t.post = create_post(t.admin, PostInput(post_type="faq", caption="A tenant's own post."))
+    return t.post
 
 
 def _send(client: Client, kind: str, method: str, path: str, body: object):
@@ -146,6 +171,9 @@ def _snapshot(t) -> tuple[object, ...]:
         TemplateVersion.objects.filter(template=t.template).count(),
         Authorization.objects.filter(patient=t.patient).count(),
         t.template.__class__.objects.get(pk=t.template.pk).name,
+        Post.objects.filter(pk=_post_of(t).pk)
+        .values_list("state", "caption", "scheduled_at")
+        .get(),
         list(
             MediaItem.objects.filter(practice=t.practice).values_list(
                 "status", "regions", "shows_no_patient", "body_regions", "generation", "keep_faces"
@@ -223,12 +251,15 @@ LISTS = [
     ("web", "/authorizations/templates/"),
     ("web", "/audit/"),
     ("web", "/settings/tokens/"),
+    ("web", "/posts/"),
+    ("web", "/posts/calendar/"),
     ("web", "/practice/profile/"),
     ("api", "/api/patients"),
     ("api", "/api/patients/lookup?name=Bella+Other"),
     ("api", "/api/patients/lookup?record_number=MRN-Bella"),
     ("api", "/api/templates"),
     ("api", "/api/patients/{pt_a}/authorizations"),
+    ("api", "/api/posts"),
     ("web", "/media/"),
     ("api", "/api/media"),
 ]
