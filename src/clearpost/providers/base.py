@@ -95,6 +95,7 @@ class PublishRequest:
     media: Sequence[MediaFile] = ()
     title: str = ""  # website gallery heading, TikTok title
     reference: str = ""  # ClearPost's own ID of the post, for kits and gallery pages
+    evidence: tuple[tuple[str, str], ...] = ()  # (label, value) lines for a kit's evidence sheet
 
 
 @dataclasses.dataclass(frozen=True)

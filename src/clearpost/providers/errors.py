@@ -94,3 +94,21 @@ class NotSupported(Exception):
         self.action = action
         self.manual_steps = manual_steps
         super().__init__(f"{platform} cannot {action} through its API. {manual_steps}")
+
+
+def disk_error(platform: str, exc: OSError) -> ProviderError:
+    """For the targets ClearPost writes itself (gallery, kit): the disk's failures."""
+    import errno
+
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ProviderError(
+            ErrorKind.PERMISSION_MISSING,
+            f"ClearPost cannot write its output folder ({exc.strerror}); check its permissions.",
+            platform=platform,
+            code=str(exc.errno),
+        )
+    if exc.errno == errno.ENOSPC:
+        return ProviderError(
+            ErrorKind.TRANSIENT, "The disk is full.", platform=platform, code="ENOSPC"
+        )
+    return ProviderError(ErrorKind.UNKNOWN, f"Writing failed ({exc}).", platform=platform)
