@@ -153,6 +153,9 @@ class WebsiteProvider:
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise errors.from_os_error(exc) from exc
+        except Exception:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         return Receipt(
             PostState.PUBLISHED,
             entry,
