@@ -310,7 +310,7 @@ class FakePlatform:
             while q and q[0] <= now - window:
                 q.popleft()
             if len(q) >= count:
-                return max(1.0, q[0] + window - now)
+                return max(1.0, (q[0] if q else now) + window - now)
             q.append(now)
         return None
 

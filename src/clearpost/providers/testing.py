@@ -49,3 +49,30 @@ def media_file(
     path = folder / name
     path.write_bytes(data)
     return MediaFile(path, mime, alt, url, width, height, duration)
+
+
+def redirect_session(session: object, hosts: dict[str, str]) -> None:
+    """Point a `requests.Session` of an unmodified client library at a local fake.
+
+    Only the transport is changed: the library builds its requests (paths, parameters,
+    headers, bodies) exactly as it would for the live platform, and `hosts` maps each
+    live origin (for example "https://api.twitter.com") to the fake's base URL.
+    """
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    class Redirect(HTTPAdapter):
+        def send(
+            self, request: requests.PreparedRequest, *args: object, **kw: object
+        ) -> requests.Response:
+            url = str(request.url)
+            for live, local in hosts.items():
+                if url.startswith(live):
+                    request.url = local + url[len(live) :]
+                    break
+            return super().send(request, *args, **kw)  # type: ignore[arg-type]
+
+    assert isinstance(session, requests.Session)
+    adapter = Redirect()
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
