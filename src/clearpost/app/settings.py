@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "clearpost.app.patients",
     "clearpost.app.authorizations",
     "clearpost.app.publishing",
+    "clearpost.app.media",
+    "clearpost.app.posts",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,11 @@ MFA_ISSUER = env.string("CLEARPOST_MFA_ISSUER", "ClearPost")
 # Uploads: refuse large bodies before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.integer("CLEARPOST_MAX_FORM_BYTES", 2 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Media library (issue 7): upload limits, enforced while the upload streams.
+CLEARPOST_MEDIA_MAX_PHOTO_MB = env.integer("CLEARPOST_MEDIA_MAX_PHOTO_MB", 50, minimum=1)
+CLEARPOST_MEDIA_MAX_VIDEO_MB = env.integer("CLEARPOST_MEDIA_MAX_VIDEO_MB", 1024, minimum=1)
+CLEARPOST_MEDIA_MAX_VIDEO_SECONDS = env.integer("CLEARPOST_MEDIA_MAX_VIDEO_SECONDS", 600, minimum=1)
 
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = str(OUTBOX_DIR)

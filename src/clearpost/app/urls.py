@@ -12,6 +12,9 @@ urlpatterns = [
     path("staff/", include("clearpost.app.accounts.staff_urls")),
     path("settings/", include("clearpost.app.accounts.settings_urls")),
     path("authorizations/", include("clearpost.app.authorizations.urls")),
+    path("media/", include("clearpost.app.media.urls")),
+    path("posts/", include("clearpost.app.posts.urls")),
+    path("", include("clearpost.app.posts.public_urls")),
     path("api/", api.urls),
     path("", include("clearpost.app.authorizations.public_urls")),
 ]

@@ -36,7 +36,9 @@ def home(request: HttpRequest) -> HttpResponse:
                 "status": training_status(roles, records, today),
             }
         )
-    return render(request, "home.html", {"staff": rows})
+    from clearpost.app.posts.views_calendar import needs_me
+
+    return render(request, "home.html", {"staff": rows, "needs": needs_me(user)})
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

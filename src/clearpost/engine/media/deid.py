@@ -86,6 +86,15 @@ _OUT_FORMAT: dict[str, StillFormat] = {
 _EXT: dict[StillFormat, str] = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "heic": ".heic"}
 T = TypeVar("T")
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cp-deid-exiftool")
+# progress(stage, done, total): a caller (the web media library) shows how far a file is.
+Progress = Callable[[str, int, int], None]
+# The steps of a still, in order; `progress` is called as each one starts with the
+# number of steps already done, then once more with ("done", total, total).
+STILL_STEPS = ("scrub", "detect", "redact", "verify")
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """The default: nobody is watching."""
 
 
 def _timed(fn: Callable[[], T]) -> Callable[[], tuple[T, float]]:
@@ -163,25 +172,41 @@ def _clip_box(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int,
     return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
 
 
-def deid_file(path: Path, options: DeidOptions) -> FileOutcome:
-    """The `process` function of `clearpost deid` for the batch runner."""
+def deid_file(path: Path, options: DeidOptions, *, progress: Progress | None = None) -> FileOutcome:
+    """The `process` function of `clearpost deid` for the batch runner.
+
+    `progress(stage, done, total)`, if given, is called as the work advances: for a
+    still, `done`/`total` count the steps of STILL_STEPS; for a video they count frames
+    (`total` is 0 when the container does not say how many frames it has). The last call
+    is always ("done", n, n) for a file that got that far."""
+    report_to = progress or _no_progress
     sniffed = sniff_file(path)
     if sniffed.kind == "video":
         from clearpost.engine.media.video import deid_video
 
-        outcome: FileOutcome = deid_video(path, options)
+        outcome: FileOutcome = deid_video(path, options, progress=report_to)
         return outcome
+    total = len(STILL_STEPS)
+    report_to("scrub", 0, total)
     base = scrub_file(path, options.scrub)
     report = base.report
     if report.status != "cleared" or base.data is None:
+        report_to("done", total, total)
         return base
-    return deid_still_bytes(base, path, options)
+    outcome = deid_still_bytes(base, path, options, progress=report_to)
+    report_to("done", total, total)
+    return outcome
 
 
-def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> FileOutcome:
+def deid_still_bytes(
+    base: FileOutcome, path: Path, options: DeidOptions, *, progress: Progress | None = None
+) -> FileOutcome:
     """Redact an already scrubbed still (bytes in `base`)."""
+    report_to = progress or _no_progress
+    total = len(STILL_STEPS)
     report = base.report
     assert base.data is not None
+    report_to("detect", 1, total)
     t0 = time.perf_counter()
     det = detectors_for(options)
     sha = sha256_file(path)
@@ -228,6 +253,7 @@ def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> Fil
     ]
     t3 = time.perf_counter()
     report.timings_ms["sensitive_ms"] = round((t3 - t2) * 1000)
+    report_to("redact", 2, total)
     if _info.frames > 1:
         # Only the first frame was decoded and checked, so only it may leave.
         report.metadata_removed.append(
@@ -241,6 +267,7 @@ def deid_still_bytes(base: FileOutcome, path: Path, options: DeidOptions) -> Fil
         data, ext = _encode(redact(rgb, regions, options.style), fmt, options, _info.icc), _EXT[fmt]
     t4 = time.perf_counter()
     report.timings_ms["redact_ms"] = round((t4 - t3) * 1000)
+    report_to("verify", 3, total)
     data, ext, verification = _verify_still(data, ext, regions, kinds, options, det, _info.icc)
     report.verification = verification
     report.timings_ms["verify_ms"] = round((time.perf_counter() - t4) * 1000)

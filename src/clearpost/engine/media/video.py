@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -154,6 +154,19 @@ def _frames(path: Path) -> Iterator[tuple[int, float, Pixels]]:
             yield i, t, upright(frame)
 
 
+def frame_count(path: Path) -> int:
+    """Frames the container declares (0 when it does not say): the `total` of progress."""
+    try:
+        with av.open(str(path)) as container:
+            return max(0, int(container.streams.video[0].frames or 0))
+    except (av.FFmpegError, IndexError):
+        return 0
+
+
+def _quiet(stage: str, done: int, total: int) -> None:
+    """No progress wanted."""
+
+
 def _scratch(suffix: str) -> Path:
     fd, name = tempfile.mkstemp(suffix=suffix, prefix="cp-deid-", dir=_TMP_ROOT)
     os.close(fd)
@@ -168,15 +181,26 @@ class VideoSettings:
 
 
 def deid_video(
-    path: Path, options: DeidOptions, settings: VideoSettings | None = None
+    path: Path,
+    options: DeidOptions,
+    settings: VideoSettings | None = None,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> FileOutcome:
-    """The per-file function for videos (called by `deid_file`)."""
+    """The per-file function for videos (called by `deid_file`).
+
+    `progress(stage, done, total)` counts frames: "detect", "encode" and "verify" each
+    run over every frame; `total` is the declared frame count (0 if unknown)."""
+    report_to = progress or _quiet
     vs = settings or VideoSettings()
+    report_to("scrub", 0, 0)
     base = scrub_file(path, options.scrub)
     report = base.report
     if report.status != "cleared" or base.temp_path is None:
+        report_to("done", 0, 0)
         return base
     scrubbed = base.temp_path
+    declared = frame_count(scrubbed)
     t0 = time.perf_counter()
     det = detectors_for(options)
     video_faces = det.faces.with_settings(replace(options.face_settings, tile=VIDEO_TILE))
@@ -187,6 +211,7 @@ def deid_video(
     times: list[float] = []
     try:
         for i, t, rgb in _frames(scrubbed):
+            report_to("detect", i, declared)
             times.append(t)
             shape = (rgb.shape[0], rgb.shape[1])
             per_frame.append(video_faces.detect(rgb) if options.faces == "redact" else [])
@@ -199,6 +224,7 @@ def deid_video(
         scrubbed.unlink(missing_ok=True)
         raise Refusal(META_RULE, f"the video cannot be decoded ({exc})") from None
     n = len(per_frame)
+    report_to("detect", n, n)
     if n == 0:
         scrubbed.unlink(missing_ok=True)
         raise Refusal(META_RULE, "the video has no decodable frames")
@@ -231,7 +257,7 @@ def deid_video(
 
     out = _scratch(".mp4")
     try:
-        _encode(scrubbed, out, shape, regions_at, options, vs)
+        _encode(scrubbed, out, shape, regions_at, options, vs, lambda i: report_to("encode", i, n))
         removed = clean_boxes(out)
     except (av.FFmpegError, OSError) as exc:
         out.unlink(missing_ok=True)
@@ -244,7 +270,8 @@ def deid_video(
     )
     t2 = time.perf_counter()
     report.timings_ms["encode_ms"] = round((t2 - t1) * 1000)
-    verification = verify_video(out, options, det)
+    verification = verify_video(out, options, det, lambda i: report_to("verify", i, n))
+    report_to("done", n, n)
     report.verification = verification
     report.timings_ms["verify_ms"] = round((time.perf_counter() - t2) * 1000)
     outcome = FileOutcome(report, temp_path=out, ext=".mp4")
@@ -275,6 +302,7 @@ def _encode(
     regions_at: Any,
     options: DeidOptions,
     vs: VideoSettings,
+    on_frame: Callable[[int], None] | None = None,
 ) -> None:
     with (
         av.open(str(src)) as inp,
@@ -301,6 +329,8 @@ def _encode(
             for frame in packet.decode():
                 if not isinstance(frame, av.VideoFrame):
                     continue
+                if on_frame is not None:
+                    on_frame(index)
                 rgb: Pixels = upright(frame)
                 regs = regions_at(index)
                 if regs:
@@ -315,7 +345,12 @@ def _encode(
             outp.mux(pkt)
 
 
-def verify_video(path: Path, options: DeidOptions, det: Detectors) -> Verification:
+def verify_video(
+    path: Path,
+    options: DeidOptions,
+    det: Detectors,
+    on_frame: Callable[[int], None] | None = None,
+) -> Verification:
     """Independent pass on the output: other scale, lower threshold; plus ExifTool."""
     residual_frames = 0
     residual_text = 0
@@ -329,7 +364,9 @@ def verify_video(path: Path, options: DeidOptions, det: Detectors) -> Verificati
                 tile=VIDEO_TILE * 3 // 4,
             )
         )
-        for _i, _t, rgb in _frames(path):
+        for i, _t, rgb in _frames(path):
+            if on_frame is not None:
+                on_frame(i)
             if checker.detect(rgb):
                 residual_frames += 1
     tags = shared().read(path, "-ee")

@@ -164,3 +164,18 @@ def test_animated_gif_leaves_as_checked_first_frame(tmp_path: Path) -> None:
     with Image.open(out) as im:
         assert getattr(im, "n_frames", 1) == 1
     assert any("first of 2 frames" in m for m in report.metadata_removed)
+
+
+def test_progress_reports_each_still_step_in_order(obama: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    outcome = deid_file(
+        obama, DeidOptions(), progress=lambda stage, done, total: calls.append((stage, done, total))
+    )
+    assert outcome.report.status == "cleared", outcome.report.reason
+    assert calls == [
+        ("scrub", 0, 4),
+        ("detect", 1, 4),
+        ("redact", 2, 4),
+        ("verify", 3, 4),
+        ("done", 4, 4),
+    ]

@@ -131,3 +131,21 @@ def test_portrait_phone_video_is_turned_upright(tmp_path: Path) -> None:
         frame = next(c.decode(video=0))
         assert (frame.width, frame.height) == (240, 320)
         assert not frame.rotation
+
+
+def test_video_progress_counts_frames_per_stage(tmp_path: Path) -> None:
+    src = tmp_path / "clip.mp4"
+    _make_video(src, audio=False)
+    calls: list[tuple[str, int, int]] = []
+    outcome = deid_file(src, DeidOptions(), progress=lambda s, d, t: calls.append((s, d, t)))
+    assert outcome.report.status == "cleared", outcome.report.reason
+    if outcome.temp_path is not None:
+        outcome.temp_path.unlink()
+    stages = [c[0] for c in calls]
+    assert stages[0] == "scrub" and calls[-1] == ("done", 12, 12)
+    for stage in ("detect", "encode", "verify"):
+        done = [d for s, d, _t in calls if s == stage]
+        assert done == sorted(done) and max(done) >= 11, (stage, done)
+    assert all(t == 12 for s, _d, t in calls if s == "detect")
+    # Stages come in order: all detection, then encoding, then verification.
+    assert stages.index("verify") > stages.index("encode") > stages.index("detect")

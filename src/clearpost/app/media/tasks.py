@@ -1,0 +1,114 @@
+"""Background de-identification (django.tasks): one task per item and generation.
+
+Idempotent and safe across worker restarts: the payload is (public ID, generation);
+the task does nothing when the item has moved to a newer generation or already
+finished; derivative names come from the content hash, so a repeated run stores the
+same file; and `actions.finish_deid` refuses a stale generation. A worker that died
+mid-run leaves the item "processing"; the page offers "run again" after a while,
+which queues a new generation.
+
+The original is decrypted into a private work folder under the data folder (mode
+0700), never /tmp, and removed when the run ends, whatever happens.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django_tasks import task
+
+from clearpost.app.media import actions, intake
+from clearpost.app.media.models import MediaItem
+
+PROGRESS_EVERY_S = 0.5
+
+
+def _progress_callback(public_id: str, generation: int) -> Callable[[str, int, int], None]:
+    last = [0.0]
+
+    def report(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S or (total and done >= total):
+            last[0] = now
+            actions.set_progress(public_id, generation, stage, done, total)
+
+    return report
+
+
+def run_deid(public_id: str, generation: int) -> str:
+    """The work of one task; returns what happened (for the task result and tests)."""
+    from clearpost.engine.media.batch import InputFile, run_one
+    from clearpost.engine.media.deid import DeidOptions, deid_file
+    from clearpost.engine.media.scrub import ScrubOptions
+
+    item = actions.claim(public_id, generation)
+    if item is None:
+        return "skipped"
+    work = Path(settings.DATA_DIR) / "work"
+    work.mkdir(exist_ok=True, mode=0o700)
+    tmp = Path(tempfile.mkdtemp(prefix="deid-", dir=work))
+    try:
+        ext = "." + (item.original_format or "bin")
+        plain = tmp / f"original{ext}"
+        with plain.open("wb") as fh:
+            for chunk in actions.original_chunks(item):
+                fh.write(chunk)
+        regions_path = None
+        if item.regions:
+            regions_path = tmp / "regions.json"
+            doc = {"version": 1, "files": {item.original_sha256: {"regions": item.regions}}}
+            regions_path.write_text(json.dumps(doc))
+        options = DeidOptions(
+            faces="keep" if item.keep_faces else "redact",
+            regions_path=regions_path,
+            scrub=ScrubOptions(limits=intake.limits()),
+        )
+        process: Callable[[Path, DeidOptions], Any] = deid_file
+        if "progress" in inspect.signature(deid_file).parameters:
+            callback = _progress_callback(public_id, generation)
+
+            def process(path: Path, opts: DeidOptions) -> Any:
+                return deid_file(path, opts, progress=callback)  # type: ignore[call-arg,unused-ignore]
+
+        actions.set_progress(public_id, generation, "detecting", 0, 0)
+        out = tmp / "out"
+        report = run_one(process, InputFile(plain, f"original{ext}"), options, out)
+        output = Path(report.output) if report.output else None
+        done = actions.finish_deid(public_id, generation, report.to_dict(), output)
+        return "stale" if done is None else done.status
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@task()
+def deid_item(public_id: str, generation: int) -> str:
+    """Background task: de-identify one media item (payload: IDs only)."""
+    return run_deid(public_id, generation)
+
+
+def recover_stale(older_than_s: int = 1800) -> list[str]:
+    """Items stuck in "processing" (a worker died) get a new generation queued."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than_s)
+    stuck = MediaItem.objects.filter(status="processing", updated_at__lt=cutoff)
+    done = []
+    for item in stuck:
+        from django.db import transaction
+
+        with transaction.atomic():
+            locked = MediaItem.objects.select_for_update().get(pk=item.pk)
+            if locked.status == "processing":
+                actions._rerun(locked)
+                done.append(locked.public_id)
+    return done
