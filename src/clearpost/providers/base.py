@@ -162,7 +162,12 @@ class Provider(Protocol):
     def validate(self, request: PublishRequest) -> list[Problem]: ...
 
     def publish(
-        self, request: PublishRequest, token: str, on_handle: HandleCallback | None = None
+        self,
+        request: PublishRequest,
+        token: str,
+        on_handle: HandleCallback | None = None,
+        *,
+        resume: str = "",
     ) -> Receipt: ...
 
     def status(self, post_id: str, token: str, *, handle: str = "") -> PostStatus: ...
