@@ -36,7 +36,7 @@ def resolve_media(url: str) -> tuple[bytes, str] | None:
     path = urllib.parse.urlparse(url).path
     if not path.startswith("/p/m/"):
         return None
-    token, _, ext = path.removeprefix("/p/m/").rpartition(".")
+    token, _, _ext = path.removeprefix("/p/m/").rpartition(".")
     try:
         name, mime = media_links.resolve(token)
     except Exception:
