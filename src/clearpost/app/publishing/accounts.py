@@ -411,24 +411,20 @@ def refresh(account: ConnectedAccount) -> None:
                 )
             else:
                 r = None
-        if r is None or r.status_code >= 400:
-            acc.status = AccountStatus.NEEDS_REAUTH
-            acc.save(update_fields=["status"])
-            record(
-                "publishing.token_refresh_failed",
-                actor_label="system",
-                practice=acc.practice,
-                obj=acc,
-                rule=RULE,
-                detail={
-                    "platform": acc.platform,
-                    "status": r.status_code if r is not None else None,
-                },
-            )
-            raise ProviderError(
-                ErrorKind.AUTH_EXPIRED, "The token could not be refreshed.", platform=acc.platform
-            )
-        body = r.json()
+        ok = r is not None and r.status_code < 400
+        if r is not None and ok:
+            _store_refreshed(acc, r.json())
+    if not ok:
+        # Outside the refresh transaction, so the status change survives the error.
+        status = r.status_code if r is not None else "none"
+        mark_needs_reauth(account, f"The token could not be refreshed (HTTP {status}).")
+        raise ProviderError(
+            ErrorKind.AUTH_EXPIRED, "The token could not be refreshed.", platform=account.platform
+        )
+
+
+def _store_refreshed(acc: ConnectedAccount, body: dict[str, Any]) -> None:
+    if body:
         acc.set_tokens(body["access_token"], body.get("refresh_token") or acc.refresh_token())
         acc.token_expires_at = timezone.now() + dt.timedelta(
             seconds=int(body.get("expires_in", 3600))

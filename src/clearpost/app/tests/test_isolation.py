@@ -25,6 +25,7 @@ MISSING = {
     "st": "st_AAAAAAAAAAAAAAAA",
     "tk": "tk_AAAAAAAAAAAAAAAA",
     "tpl": "999999",
+    "ca": "ca_AAAAAAAAAAAAAAAA",
 }
 
 USE = {
@@ -60,6 +61,7 @@ WEB = [
     ("web", "POST", "/authorizations/{au}/check/", {"platform": "instagram"}),
     ("web", "GET", "/authorizations/templates/{tpl}/", None),
     ("web", "POST", "/authorizations/templates/{tpl}/", {"name": "Taken over", "text": "x"}),
+    ("web", "POST", "/publishing/accounts/{ca}/disconnect/", {}),
 ]
 API = [
     ("api", "GET", "/api/patients/{pt}", None),
@@ -90,7 +92,20 @@ def _ids(t) -> dict[str, str]:
         "st": t.member.public_id,
         "tk": t.token.public_id,
         "tpl": str(t.template.pk),
+        "ca": _connected_account(t).public_id,
     }
+
+
+def _connected_account(t):
+    from clearpost.app.publishing.models import ConnectedAccount
+
+    account, _ = ConnectedAccount.objects.get_or_create(
+        practice=t.practice,
+        platform="facebook",
+        external_id=f"page-{t.practice.pk}",
+        defaults={"kind": "page", "display_name": "Page"},
+    )
+    return account
 
 
 def _send(client: Client, kind: str, method: str, path: str, body: object):
@@ -115,6 +130,7 @@ def _snapshot(t) -> tuple[object, ...]:
         TemplateVersion.objects.filter(template=t.template).count(),
         Authorization.objects.filter(patient=t.patient).count(),
         t.template.__class__.objects.get(pk=t.template.pk).name,
+        _connected_account(t).status,
     )
 
 
@@ -184,6 +200,8 @@ LISTS = [
     ("web", "/authorizations/templates/"),
     ("web", "/audit/"),
     ("web", "/settings/tokens/"),
+    ("web", "/publishing/accounts/"),
+    ("web", "/publishing/takedowns/"),
     ("api", "/api/patients"),
     ("api", "/api/patients/lookup?name=Bella+Other"),
     ("api", "/api/patients/lookup?record_number=MRN-Bella"),

@@ -141,7 +141,7 @@ def test_tiktok_cannot_delete_so_a_manual_takedown_opens_and_escalates(
 def test_kit_takedown_is_manual_and_withdraws_the_kit(
     world: World, make_due_post: Callable[..., Post], django_capture_on_commit_callbacks: Any
 ) -> None:
-    post, pub = _published_on(world, "kit", make_due_post)
+    _, pub = _published_on(world, "kit", make_due_post)
     Publication.objects.filter(pk=pub.pk).update(state=PublicationState.MANUAL)
     revoke(world, django_capture_on_commit_callbacks)
     takedown.run_due()
