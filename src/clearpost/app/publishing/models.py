@@ -202,6 +202,7 @@ class Publication(models.Model):
     takedown_requested_at = models.DateTimeField(null=True, blank=True)
     takedown_reason = models.CharField(max_length=300, blank=True)
     takedown_tries = models.PositiveSmallIntegerField(default=0)
+    comments_polled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -293,3 +294,75 @@ class Takedown(models.Model):
     @property
     def overdue(self) -> bool:
         return self.state == TakedownState.OPEN and self.deadline <= timezone.now()
+
+
+# --- the comments inbox --------------------------------------------------------------
+
+
+def new_comment_id() -> str:
+    return "cm_" + secrets.token_urlsafe(12)
+
+
+class CommentState(models.TextChoices):
+    NEW = "new", "New"
+    HIDDEN = "hidden", "Hidden automatically (PHI)"
+    NEEDS_PERSON = "needs_person", "Needs a person (cannot be hidden here)"
+    REPLIED = "replied", "Replied"
+    DONE = "done", "No action needed"
+
+
+class InboxComment(models.Model):
+    """A comment on a published post. Its text and author may be PHI (a commenter naming
+    a patient, a patient disclosing a procedure), so both are sealed to the row like
+    every other PHI; the classification keeps categories and rule IDs only."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    public_id = models.CharField(max_length=32, unique=True, default=new_comment_id, editable=False)
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="comments")
+    external_id = models.CharField(max_length=200)
+    parent_external_id = models.CharField(max_length=200, blank=True)
+    text_enc = models.TextField()
+    author_enc = models.TextField(blank=True)
+    commented_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=8, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=list, blank=True)
+    action = models.CharField(max_length=32, blank=True)
+    suggested_reply = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=CommentState.choices, default=CommentState.NEW)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    reply_external_id = models.CharField(max_length=200, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = PracticeScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "external_id"], name="one_inbox_row_per_comment"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def _aad(self, field: str) -> str:
+        return f"inbox_comment:{self.public_id}:{field}"
+
+    def seal(self, text: str, author: str) -> None:
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        self.text_enc = crypto.encrypt(key, text, self._aad("text"))
+        self.author_enc = crypto.encrypt(key, author, self._aad("author")) if author else ""
+
+    def text(self) -> str:
+        return crypto.decrypt(settings.CLEARPOST_ENCRYPTION_KEY, self.text_enc, self._aad("text"))
+
+    def author(self) -> str:
+        if not self.author_enc:
+            return ""
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        return crypto.decrypt(key, self.author_enc, self._aad("author"))

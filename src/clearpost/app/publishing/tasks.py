@@ -49,7 +49,7 @@ def due_posts(now: dt.datetime | None = None) -> list[str]:
 
 def tick(now: dt.datetime | None = None) -> dict[str, int]:
     """One heartbeat, inline (the task wraps it; tests and the command call it)."""
-    from clearpost.app.publishing import takedown
+    from clearpost.app.publishing import inbox, takedown
 
     posts = due_posts(now)
     for public_id in posts:
@@ -59,7 +59,8 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         publisher.run_publication(pk, now)
         publisher.finish_post(Publication.objects.get(pk=pk).post_id)
     done = takedown.run_due(now)
-    return {"posts": len(posts), "publications": len(pubs), "takedowns": done}
+    comments = inbox.poll_due(now)
+    return {"posts": len(posts), "publications": len(pubs), "takedowns": done, "comments": comments}
 
 
 @task()

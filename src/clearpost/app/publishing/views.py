@@ -6,6 +6,7 @@ Thin: they read through practice-scoped queries, call actions, and render.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -13,17 +14,20 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.accounts.permissions import require_roles
 from clearpost.app.authorizations.actions import ActionError
+from clearpost.app.env import Env
 from clearpost.app.posts.actions import post_for
 from clearpost.app.practices.models import Practice
-from clearpost.app.publishing import accounts, config, takedown
+from clearpost.app.publishing import accounts, config, inbox, takedown
 from clearpost.app.publishing.models import (
     AccountStatus,
     ConnectedAccount,
+    InboxComment,
     Publication,
     Takedown,
     TakedownState,
@@ -172,3 +176,60 @@ def takedown_done(request: HttpRequest, public_id: str) -> HttpResponse:
     else:
         messages.success(request, "Recorded: the post was taken down by hand.")
     return redirect("publishing:takedowns")
+
+
+INBOX_ROLES = (Role.OWNER, Role.PRIVACY_OFFICER, Role.REVIEWER, Role.CONTENT_CREATOR)
+
+
+@require_roles(*INBOX_ROLES, what="see the comments inbox")
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    rows = (
+        InboxComment.objects.for_practice(_practice(user))
+        .select_related("publication__account", "publication__post")
+        .order_by("-received_at")[:100]
+    )
+    items = []
+    for row in rows:
+        text, author = inbox.read_text(user, row)
+        items.append({"row": row, "text": text, "author": author})
+    return render(request, "publishing/inbox.html", {"items": items})
+
+
+@require_POST
+@require_roles(*INBOX_ROLES, what="reply to comments")
+def inbox_reply(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _user(request)
+    row = InboxComment.objects.for_practice(_practice(user)).filter(public_id=public_id).first()
+    if row is None:
+        raise Http404("No such comment")
+    try:
+        inbox.send_reply(user, row, request.POST.get("text", ""))
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Reply checked and sent.")
+    return redirect("publishing:inbox")
+
+
+@csrf_exempt
+def meta_webhook(request: HttpRequest) -> HttpResponse:
+    """Meta's webhook: GET answers the subscription challenge, POST must carry a valid
+    `X-Hub-Signature-256`; an unsigned or wrongly signed body is refused (403)."""
+    if request.method == "GET":
+        expected = Env().string("CLEARPOST_META_WEBHOOK_VERIFY_TOKEN", "")
+        if expected and request.GET.get("hub.verify_token") == expected:
+            return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
+        return HttpResponse(status=403)
+    if request.method != "POST":
+        return HttpResponse(status=405)
+    secret = config.platform("instagram").client_secret
+    header = request.headers.get("X-Hub-Signature-256", "")
+    if not inbox.verify_meta_signature(secret, request.body, header):
+        return HttpResponse(status=403)
+    try:
+        payload = json.loads(request.body)
+    except ValueError:
+        return HttpResponse(status=400)
+    inbox.on_meta_webhook(payload if isinstance(payload, dict) else {})
+    return HttpResponse(status=200)

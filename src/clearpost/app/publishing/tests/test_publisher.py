@@ -39,7 +39,7 @@ def test_due_post_publishes_once_with_a_receipt_and_evidence(
     ig_fake: InstagramFake, ig_account: ConnectedAccount, make_due_post: Callable[..., Post]
 ) -> None:
     post = make_due_post()
-    assert tasks.tick() == {"posts": 1, "publications": 0, "takedowns": 0}
+    assert tasks.tick() == {"posts": 1, "publications": 0, "takedowns": 0, "comments": 0}
     pub = Publication.objects.get(post=post)
     assert pub.state == PublicationState.PUBLISHED
     assert pub.platform_post_id in ig_fake.media and pub.url.startswith(ig_fake.base_url)
