@@ -20,6 +20,7 @@ from clearpost.app.accounts import actions as account_actions
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations.actions import ensure_default_template
 from clearpost.app.practices.models import Practice
+from clearpost.app.publishing.demo import seed_accounts
 
 DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
     ("owner", "Olivia Owner", [Role.OWNER]),
@@ -90,4 +91,5 @@ def seed_demo() -> DemoLogins:
             (username, passwords.get(username, "(set before)"), ", ".join(r.label for r in roles))
         )
     ensure_default_template(practice)  # the shipped release template, once
+    seed_accounts(practice)  # publishing: accounts on the local fakes, gallery and kit
     return result

@@ -270,6 +270,18 @@ class FakePlatform:
             self.tokens[tok.token] = tok
         return tok
 
+    def add_token(
+        self, value: str, subject: str, scopes: Iterable[str], lifetime: float | None = None
+    ) -> IssuedToken:
+        """A token with a known value (the demo's accounts are seeded with it)."""
+        now = self.clock.now()
+        tok = IssuedToken(
+            value, subject, frozenset(scopes), now + lifetime if lifetime else None, now
+        )
+        with self.lock:
+            self.tokens[value] = tok
+        return tok
+
     def expire(self, token: str) -> None:
         with self.lock:
             self.tokens[token].expires_at = self.clock.now() - 1

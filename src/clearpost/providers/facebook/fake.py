@@ -52,14 +52,14 @@ class FacebookFake(GraphFake):
             "post": post_id,
             "message": text,
             "from": {"name": name, "id": self.new_id(15)},
-            "created_time": self._iso(),
+            "created_time": self._fb_iso(),
             "is_hidden": False,
             "parent": "",
             "by_page": False,
         }
         return cid
 
-    def _iso(self) -> str:
+    def _fb_iso(self) -> str:
         return dt.datetime.fromtimestamp(self.clock.now(), dt.UTC).strftime(
             "%Y-%m-%dT%H:%M:%S+0000"
         )
@@ -83,17 +83,17 @@ class FacebookFake(GraphFake):
                 return self._delete(req, oid)
             if edge == "comments":
                 if method == "GET":
-                    return self._comments(req, oid)
+                    return self._fb_comments(req, oid)
                 return self._add_reply(req, oid, parent="")
         if oid in self.videos and method == "GET" and not edge:
             return self._video_status(req, oid)
         if oid in self.comments and self.comments[oid].get("post") in self.posts:
             if method == "POST" and not edge:
-                return self._hide(req, oid)
+                return self._fb_hide(req, oid)
             if edge == "comments" and method == "POST":
                 return self._add_reply(req, self.comments[oid]["post"], parent=oid)
             if edge == "comments" and method == "GET":
-                return self._comments(req, self.comments[oid]["post"], parent=oid)
+                return self._fb_comments(req, self.comments[oid]["post"], parent=oid)
         return None
 
     def _page_token(
@@ -224,7 +224,7 @@ class FacebookFake(GraphFake):
             "page": page_id,
             "message": message,
             "urls": urls,
-            "created_time": self._iso(),
+            "created_time": self._fb_iso(),
             "t": self.clock.now(),
             "deleted": False,
             "processing_video": "",
@@ -330,7 +330,7 @@ class FacebookFake(GraphFake):
         post["deleted"] = True
         return Response(200, {"success": True})
 
-    def _comments(self, req: Request, post_id: str, parent: str = "") -> Response:
+    def _fb_comments(self, req: Request, post_id: str, parent: str = "") -> Response:
         _, err = self.require(req, "comments", "pages_read_user_engagement")
         if err:
             return err
@@ -346,7 +346,7 @@ class FacebookFake(GraphFake):
             },
         )
 
-    def _hide(self, req: Request, cid: str) -> Response:
+    def _fb_hide(self, req: Request, cid: str) -> Response:
         c = self.comments[cid]
         err = self._page_token(
             req, self.posts[c["post"]]["page"], "hide", "pages_manage_engagement"
