@@ -18,6 +18,7 @@ import pytest
 from clearpost.providers.demo import build
 
 pytestmark = pytest.mark.slow
+REDIS_DB = 13  # a Redis database of its own, emptied first
 
 MAKE_POST = """
 import datetime as dt
@@ -78,11 +79,12 @@ def _port_block() -> int:
     raise RuntimeError("no free ports in 18150-18199")
 
 
-def _env(tmp: Path, x_base: str) -> dict[str, str]:
+def _env(tmp: Path, x_base: str, backend: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CLEARPOST_", "DJANGO_"))}
     env.update(
         CLEARPOST_DATA_DIR=str(tmp / "var"),
-        CLEARPOST_TASK_BACKEND="database",
+        CLEARPOST_TASK_BACKEND=backend,
+        CLEARPOST_REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         CLEARPOST_X_API_BASE=x_base,
         CLEARPOST_FAKE_PLATFORMS="false",
         CLEARPOST_PUBLISH_LEASE_SECONDS="3",
@@ -120,12 +122,13 @@ def _clearpost(env: dict[str, str], *args: str) -> str:
 
 
 def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    from clearpost.cli.server import worker_argv
+
     out = log.open("ab")
+    backend = env["CLEARPOST_TASK_BACKEND"]
+    argv = worker_argv(backend) + (["--interval", "0.2"] if backend == "database" else [])
     return subprocess.Popen(
-        [sys.executable, "-m", "clearpost", "manage", "db_worker", "--interval", "0.2"],
-        env=env,
-        stdout=out,
-        stderr=out,
+        [sys.executable, "-m", "clearpost", "manage", *argv], env=env, stdout=out, stderr=out
     )
 
 
@@ -138,7 +141,22 @@ def _wait(check: object, timeout: float) -> bool:
     return False
 
 
-def test_worker_killed_mid_publish_leaves_exactly_one_post(tmp_path: Path) -> None:
+def redis_up() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("backend", ["database", "rq"])
+def test_worker_killed_mid_publish_leaves_exactly_one_post(tmp_path: Path, backend: str) -> None:
+    if backend == "rq":
+        if not redis_up():
+            pytest.fail("the RQ variant needs Redis on 127.0.0.1:6379")
+        import redis
+
+        redis.Redis(db=REDIS_DB).flushdb()
     fakes = build(_port_block(), tmp_path / "site")
     x = fakes["x"]
     x.start()
@@ -146,7 +164,7 @@ def test_worker_killed_mid_publish_leaves_exactly_one_post(tmp_path: Path) -> No
     try:
         x.misbehave("create", "created_then_timeout")
         x.timeout_delay = 120.0  # the post exists; the answer never comes in time
-        env = _env(tmp_path, x.base_url)
+        env = _env(tmp_path, x.base_url, backend)
         _clearpost(env, "setup")
         out = _clearpost(env, "manage", "shell", "-c", MAKE_POST)
         assert "POST " in out
