@@ -39,6 +39,7 @@ from clearpost.providers.errors import ErrorKind, ProviderError
 RULE = "ASPS-PROFESSIONAL-ACCOUNT"
 WARN_DAYS = 7
 REFRESH_MARGIN = dt.timedelta(minutes=10)
+REFRESH_AHEAD = dt.timedelta(minutes=30)
 META_PERMISSION_DAYS = 90
 SCOPES = {
     "instagram": "instagram_basic,instagram_content_publish,instagram_manage_comments,"
@@ -381,12 +382,15 @@ def usable_token(account: ConnectedAccount) -> str:
     return account.access_token()
 
 
-def refresh(account: ConnectedAccount) -> None:
+def refresh(
+    account: ConnectedAccount, *, force: bool = False, now: dt.datetime | None = None
+) -> None:
     """Refresh under a row lock so two workers never spend one rotating refresh token."""
     cfg = config.platform(account.platform)
     with transaction.atomic():
         acc = ConnectedAccount.objects.select_for_update().get(pk=account.pk)
-        if acc.token_expires_at and acc.token_expires_at - REFRESH_MARGIN > timezone.now():
+        margin = REFRESH_AHEAD if force else REFRESH_MARGIN
+        if acc.token_expires_at and acc.token_expires_at - margin > (now or timezone.now()):
             return  # another worker refreshed it meanwhile
         with _http(acc.platform) as http:
             if acc.platform == "tiktok":
@@ -498,3 +502,22 @@ def warnings(account: ConnectedAccount, now: dt.datetime | None = None) -> list[
                 "hiding may stop working. Connect the account again to renew them."
             )
     return out
+
+
+def refresh_due(now: dt.datetime | None = None) -> int:
+    """Refresh, ahead of time, every token that expires within REFRESH_AHEAD and can be
+    renewed (the heartbeat calls this, so an account never lapses between two posts)."""
+    now = now or timezone.now()
+    due = ConnectedAccount.objects.filter(
+        status=AccountStatus.ACTIVE,
+        token_expires_at__lte=now + REFRESH_AHEAD,
+        platform__in=("tiktok", "x"),
+    ).exclude(refresh_token_enc="")
+    done = 0
+    for account in due:
+        try:
+            refresh(account, force=True, now=now)
+            done += 1
+        except ProviderError:
+            continue  # marked "needs to be connected again" and shown on the page
+    return done

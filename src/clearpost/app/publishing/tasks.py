@@ -49,7 +49,7 @@ def due_posts(now: dt.datetime | None = None) -> list[str]:
 
 def tick(now: dt.datetime | None = None) -> dict[str, int]:
     """One heartbeat, inline (the task wraps it; tests and the command call it)."""
-    from clearpost.app.publishing import inbox, takedown
+    from clearpost.app.publishing import accounts, inbox, takedown
 
     posts = due_posts(now)
     for public_id in posts:
@@ -60,6 +60,7 @@ def tick(now: dt.datetime | None = None) -> dict[str, int]:
         publisher.finish_post(Publication.objects.get(pk=pk).post_id)
     done = takedown.run_due(now)
     comments = inbox.poll_due(now)
+    accounts.refresh_due(now)
     return {"posts": len(posts), "publications": len(pubs), "takedowns": done, "comments": comments}
 
 

@@ -118,6 +118,13 @@ def test_tiktok_connect_with_pkce_and_refresh_rotation(
         account.refresh_from_db()
         assert token == account.access_token() and account.refresh_token() != first_refresh
         assert account.token_expires_at > timezone.now() + dt.timedelta(hours=1)
+        # The heartbeat renews tokens half an hour ahead, before anyone needs them.
+        before = account.refresh_token()
+        assert accounts.refresh_due() == 0
+        assert accounts.refresh_due(timezone.now() + dt.timedelta(minutes=100)) == 1
+        account.refresh_from_db()
+        assert account.refresh_token() != before
+        assert accounts.refresh_due() == 0
     finally:
         fake.stop()
 
