@@ -4,7 +4,8 @@
 can publish, open the post on the fake platform's page, revoke, and watch it come down.
 The seeded IDs and tokens are fixed (`DEMO`) so the demo database, seeded separately,
 connects to them. Ports: Meta (Instagram and Facebook share Graph) at `base`, TikTok
-`base+1`, LinkedIn `base+2`, X `base+3`, the practice website `base+4`.
+`base+1`, LinkedIn `base+2`, X `base+3`, the practice website `base+4`, Google Business
+Profile reviews `base+5`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from clearpost.providers.facebook.fake import FacebookFake
 from clearpost.providers.fakes import FakePlatform
+from clearpost.providers.gbp.fake import GbpFake
 from clearpost.providers.instagram.fake import InstagramFake
 from clearpost.providers.linkedin.fake import LinkedInFake
 from clearpost.providers.tiktok.fake import TikTokFake
@@ -90,7 +92,7 @@ DEMO = (
         "business",
     ),
 )
-PORT_OFFSETS = {"meta": 0, "tiktok": 1, "linkedin": 2, "x": 3, "website": 4}
+PORT_OFFSETS = {"meta": 0, "tiktok": 1, "linkedin": 2, "x": 3, "website": 4, "gbp": 5}
 
 
 def build(base_port: int, website_dir: Path) -> dict[str, FakePlatform]:
@@ -137,7 +139,27 @@ def build(base_port: int, website_dir: Path) -> dict[str, FakePlatform]:
     )
     website_dir.mkdir(parents=True, exist_ok=True)
     site = WebsiteFake(website_dir, port=base_port + 4)
-    return {"meta": meta, "tiktok": tiktok, "linkedin": linkedin, "x": x, "website": site}
+    gbp = GbpFake(port=base_port + 5)
+    location = "accounts/100001/locations/200001"
+    gbp.locations[location] = "demo-owner"
+    gbp.add_token(
+        "demo-gbp-token", "demo-owner", ("https://www.googleapis.com/auth/business.manage",)
+    )
+    gbp.add_review(location, "Lovely staff and a calm clinic.", stars=5, reviewer="K. Lee")
+    gbp.add_review(
+        location,
+        "My lip filler with Dr. Rivera on March 3 left a lump and nobody called me back.",
+        stars=1,
+        reviewer="Dana",
+    )
+    return {
+        "meta": meta,
+        "tiktok": tiktok,
+        "linkedin": linkedin,
+        "x": x,
+        "website": site,
+        "gbp": gbp,
+    }
 
 
 def environment(base_port: int) -> dict[str, str]:
@@ -150,6 +172,7 @@ def environment(base_port: int) -> dict[str, str]:
         "CLEARPOST_LINKEDIN_API_BASE": url(base_port + 2),
         "CLEARPOST_X_API_BASE": url(base_port + 3),
         "CLEARPOST_WEBSITE_URL": url(base_port + 4),
+        "CLEARPOST_GBP_API_BASE": url(base_port + 5),
     }
 
 

@@ -33,6 +33,7 @@ LIVE = {
     "tiktok": ("https://open.tiktokapis.com", "https://www.tiktok.com/v2/auth/authorize/"),
     "linkedin": ("https://api.linkedin.com", "https://www.linkedin.com/oauth/v2/authorization"),
     "x": ("https://api.x.com", "https://x.com/i/oauth2/authorize"),
+    "gbp": ("https://mybusiness.googleapis.com", "https://accounts.google.com/o/oauth2/v2/auth"),
 }
 # The path of the consent dialog on each fake, relative to its base.
 FAKE_AUTHORIZE = {
@@ -41,6 +42,7 @@ FAKE_AUTHORIZE = {
     "tiktok": "/v2/auth/authorize/",
     "linkedin": "/oauth/v2/authorization",
     "x": "/i/oauth2/authorize",
+    "gbp": "/o/oauth2/v2/auth",
 }
 FAKE_CLIENTS = {
     "instagram": ("fake-app-id", "fake-app-secret"),
@@ -48,6 +50,7 @@ FAKE_CLIENTS = {
     "tiktok": ("fake-client-key", "fake-client-secret"),
     "linkedin": ("fake-li-client", "fake-li-secret"),
     "x": ("fake-x-client", "fake-x-secret"),
+    "gbp": ("fake-google-client", "fake-google-secret"),
 }
 
 

@@ -26,8 +26,11 @@ from clearpost.app.authorizations.actions import ActionError
 from clearpost.app.posts.content import _analyzer, text_profile
 from clearpost.app.publishing import accounts
 from clearpost.app.publishing.models import (
+    AccountStatus,
     CommentState,
+    ConnectedAccount,
     InboxComment,
+    Platform,
     Publication,
     PublicationState,
 )
@@ -75,20 +78,44 @@ def collect(pub: Publication) -> int:
     for c in comments:
         if c.id in known or c.id in replies or c.author in own:
             continue
-        if _store(pub, c, provider, token):
+        if _store(pub.account, pub, c, provider, token):
             new += 1
     return new
 
 
-def _store(pub: Publication, c: Comment, provider: Any, token: str) -> bool:
-    result = classify(pub.practice, c.text)
+def collect_reviews(account: ConnectedAccount) -> int:
+    """A review site's reviews of the practice (Google Business Profile): same inbox,
+    same classification; the business cannot hide a review, so PHI goes to a person."""
+    try:
+        provider = provider_for(account)
+        token = accounts.usable_token(account)
+        reviews = provider.list_comments(account.external_id, token)
+    except (ProviderError, NotSupported, LiveCallRefused) as exc:
+        log.warning("reviews of %s not collected: %s", account.public_id, exc)
+        return 0
+    ConnectedAccount.objects.filter(pk=account.pk).update(reviews_polled_at=timezone.now())
+    known = set(
+        InboxComment.objects.filter(account=account, publication__isnull=True).values_list(
+            "external_id", flat=True
+        )
+    )
+    return sum(
+        1 for c in reviews if c.id not in known and _store(account, None, c, provider, token)
+    )
+
+
+def _store(
+    account: ConnectedAccount, pub: Publication | None, c: Comment, provider: Any, token: str
+) -> bool:
+    result = classify(account.practice, c.text)
     cats = sorted({str(f.category) for f in result.findings}) if result else ["UNCHECKED"]
     phi = result is None or bool(result.categories() & PHI_CATEGORIES)
     try:
         with transaction.atomic():
             row = InboxComment(
-                practice=pub.practice,
+                practice=account.practice,
                 publication=pub,
+                account=account,
                 external_id=c.id[:200],
                 parent_external_id=c.parent_id[:200],
                 commented_at=c.created_at,
@@ -103,10 +130,10 @@ def _store(pub: Publication, c: Comment, provider: Any, token: str) -> bool:
             record(
                 "inbox.received",
                 actor_label="system",
-                practice=pub.practice,
+                practice=account.practice,
                 obj=row,
                 rule=RULE_HIDE if phi else "",
-                detail={"categories": cats, "platform": pub.account.platform},
+                detail={"categories": cats, "platform": account.platform},
             )
     except IntegrityError:
         return False  # another poll or the webhook stored it first
@@ -120,8 +147,8 @@ def _store(pub: Publication, c: Comment, provider: Any, token: str) -> bool:
 def _hide_or_queue(row: InboxComment, provider: Any, token: str) -> None:
     pub = row.publication
     try:
-        if not provider.capabilities.comments_hide:
-            raise NotSupported(pub.account.platform, "hide comments", "Remove it by hand.")
+        if not provider.capabilities.comments_hide or pub is None:
+            raise NotSupported(provider.capabilities.platform, "hide this", "Deal with it by hand.")
         provider.hide_comment(row.external_id, token)
     except (ProviderError, NotSupported) as exc:
         with transaction.atomic():
@@ -134,6 +161,8 @@ def _hide_or_queue(row: InboxComment, provider: Any, token: str) -> None:
                 rule=RULE_HIDE,
                 detail={"why": str(exc)[:300]},
             )
+        if pub is None:
+            return  # a review: it waits in the inbox, marked for a person
         notify(
             pub.post,
             "A comment with patient information needs you",
@@ -173,10 +202,12 @@ def send_reply(actor: Any, row: InboxComment, text: str) -> InboxComment:
     blocking = [f for f in result.findings if f.severity == "block"]
     if blocking:
         raise ActionError({"text": [f"{f.rule}: {f.message}" for f in blocking]})
-    pub = row.publication
+    account = row.publication.account if row.publication is not None else row.account
+    if account is None:
+        raise ActionError({"": "This comment has no account to reply from."})
     try:
-        provider = provider_for(pub.account)
-        reply_id = provider.reply(row.external_id, text, accounts.usable_token(pub.account))
+        provider = provider_for(account)
+        reply_id = provider.reply(row.external_id, text, accounts.usable_token(account))
     except NotSupported as exc:
         raise ActionError({"": str(exc)}) from exc
     except (ProviderError, LiveCallRefused) as exc:
@@ -212,7 +243,11 @@ def poll_due(now: dt.datetime | None = None) -> int:
         published_at__gte=now - POLL_WINDOW,
         takedown_requested_at__isnull=True,
     ).exclude(comments_polled_at__gt=now - POLL_EVERY)
-    return sum(collect(p) for p in pubs.select_related("account", "post", "practice"))
+    found = sum(collect(p) for p in pubs.select_related("account", "post", "practice"))
+    review_sites = ConnectedAccount.objects.filter(
+        platform=Platform.GBP, status=AccountStatus.ACTIVE
+    ).exclude(reviews_polled_at__gt=now - POLL_EVERY)
+    return found + sum(collect_reviews(a) for a in review_sites.select_related("practice"))
 
 
 def verify_meta_signature(app_secret: str, body: bytes, header: str) -> bool:

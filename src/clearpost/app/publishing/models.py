@@ -33,6 +33,7 @@ class Platform(models.TextChoices):
     X = "x", "X"
     WEBSITE = "website", "Practice website gallery"
     KIT = "kit", "Ready-to-post kit"
+    GBP = "gbp", "Google Business Profile (reviews)"
 
 
 class AccountKind(models.TextChoices):
@@ -81,6 +82,7 @@ class ConnectedAccount(models.Model):
     refresh_token_enc = models.TextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     scopes = models.JSONField(default=list, blank=True)
+    reviews_polled_at = models.DateTimeField(null=True, blank=True)
     # Refresh tokens expire too (TikTok 180 d, X rotating); Meta drops a permission unused
     # for 90 days: both are warned about days ahead (see publishing.accounts).
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
@@ -318,7 +320,13 @@ class InboxComment(models.Model):
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     public_id = models.CharField(max_length=32, unique=True, default=new_comment_id, editable=False)
-    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="comments")
+    # A comment belongs to a publication; a review (Google Business Profile) to an account.
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="comments", null=True, blank=True
+    )
+    account = models.ForeignKey(
+        ConnectedAccount, on_delete=models.CASCADE, related_name="reviews", null=True, blank=True
+    )
     external_id = models.CharField(max_length=200)
     parent_external_id = models.CharField(max_length=200, blank=True)
     text_enc = models.TextField()
@@ -344,7 +352,12 @@ class InboxComment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["publication", "external_id"], name="one_inbox_row_per_comment"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=models.Q(publication__isnull=True),
+                name="one_inbox_row_per_review",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -52,6 +52,10 @@ def provider_named(name: str, *, handle: str = "", **options: Any) -> Provider:
 
         public = base if cfg.is_fake else "https://www.linkedin.com"
         return LinkedInProvider(base, public_base=public, **options)
+    if name == Platform.GBP:
+        from clearpost.providers.gbp.client import GbpProvider
+
+        return GbpProvider(base, **options)
     if name == Platform.X:
         from clearpost.providers.x.client import XProvider
 

@@ -186,7 +186,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     rows = (
         InboxComment.objects.for_practice(_practice(user))
-        .select_related("publication__account", "publication__post")
+        .select_related("publication__account", "publication__post", "account")
         .order_by("-received_at")[:100]
     )
     items = []

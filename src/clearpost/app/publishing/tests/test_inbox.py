@@ -142,3 +142,50 @@ def test_meta_webhook_needs_a_valid_signature(
     )
     assert ok.status_code == 200
     assert InboxComment.objects.get(external_id=cid).state == CommentState.HIDDEN
+
+
+def test_google_reviews_join_the_inbox_and_phi_waits_for_a_person(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clearpost.providers.gbp.fake import GbpFake
+
+    fake = GbpFake()
+    fake.start()
+    try:
+        monkeypatch.setenv("CLEARPOST_GBP_API_BASE", fake.base_url)
+        loc = fake.add_location("owner")
+        token = fake.issue_token(
+            "owner", {"https://www.googleapis.com/auth/business.manage"}, lifetime=3600
+        ).token
+        account = ConnectedAccount.objects.create(
+            practice=world.practice,
+            platform="gbp",
+            kind="business",
+            external_id=loc,
+            display_name="Riverside reviews",
+        )
+        account.set_tokens(token)
+        account.save()
+        phi = fake.add_review(
+            loc,
+            "Dr Rivera did my tummy tuck on May 3 and I am still in pain, call me at 555-201-3344",
+            stars=1,
+            reviewer="Ann",
+        )
+        fake.add_review(loc, "The front desk was rude and I waited an hour.", stars=1)
+        assert inbox.poll_due() == 2 and inbox.poll_due() == 0
+        row = InboxComment.objects.get(external_id__endswith=phi)
+        assert row.state == CommentState.NEEDS_PERSON and row.publication is None
+        other = InboxComment.objects.exclude(pk=row.pk).get()
+        assert (
+            "INBOUND_NEGATIVE_REVIEW" in other.categories
+            and "call our office" in other.suggested_reply.lower()
+        )
+        with pytest.raises(ActionError):
+            inbox.send_reply(
+                world.reviewer, other, "Sorry Ann, we remember your tummy tuck and will fix it."
+            )
+        inbox.send_reply(world.reviewer, other, other.suggested_reply)
+        assert any("reviewReply" in r for r in fake.reviews.values())
+    finally:
+        fake.stop()
