@@ -91,13 +91,25 @@ DEMO = (
         "RiversideClinic",
         "business",
     ),
+    DemoAccount(
+        "gbp",
+        "accounts/100001/locations/200001",
+        "demo-gbp-token",
+        "Riverside Aesthetics (Google reviews)",
+        "",
+        "business",
+    ),
 )
 PORT_OFFSETS = {"meta": 0, "tiktok": 1, "linkedin": 2, "x": 3, "website": 4, "gbp": 5}
 
 
 def build(base_port: int, website_dir: Path) -> dict[str, FakePlatform]:
-    """The fakes, seeded, not yet started."""
-    meta = MetaFake(port=base_port)
+    """The fakes, seeded, not yet started (`base_port` 0: any free ports, for tests)."""
+
+    def port(offset: int) -> int:
+        return base_port + offset if base_port else 0
+
+    meta = MetaFake(port=port(0))
     meta.video_processing_s = 5.0
     page = "100000000000001"
     ig = "17841400000000001"
@@ -110,7 +122,7 @@ def build(base_port: int, website_dir: Path) -> dict[str, FakePlatform]:
     }
     meta.add_token("demo-ig-token", meta.user_id, IG_SCOPES)
     meta.add_token("demo-fb-page-token", page, FB_SCOPES)
-    tiktok = TikTokFake(port=base_port + 1)
+    tiktok = TikTokFake(port=port(1))
     tiktok.users["-000demo0tiktok"] = {
         "username": "riverside.aesthetics",
         "business": True,
@@ -121,7 +133,7 @@ def build(base_port: int, website_dir: Path) -> dict[str, FakePlatform]:
         "-000demo0tiktok",
         ("user.info.basic", "video.publish", "video.upload", "video.list"),
     )
-    linkedin = LinkedInFake(port=base_port + 2)
+    linkedin = LinkedInFake(port=port(2))
     linkedin.orgs["10000001"] = {"name": "Riverside Aesthetics"}
     linkedin.admins.setdefault(linkedin.member, set()).add("10000001")
     linkedin.add_token(
@@ -129,7 +141,7 @@ def build(base_port: int, website_dir: Path) -> dict[str, FakePlatform]:
         linkedin.member,
         ("w_organization_social", "r_organization_social", "rw_organization_admin"),
     )
-    x = XFake(port=base_port + 3)
+    x = XFake(port=port(3))
     x.users["1000000000000000001"] = {"username": "RiversideClinic", "name": "Riverside Aesthetics"}
     x.set_limit("create:1000000000000000001", 200, 900)
     x.add_token(
@@ -138,8 +150,8 @@ def build(base_port: int, website_dir: Path) -> dict[str, FakePlatform]:
         ("tweet.read", "tweet.write", "users.read", "media.write", "tweet.moderate.write"),
     )
     website_dir.mkdir(parents=True, exist_ok=True)
-    site = WebsiteFake(website_dir, port=base_port + 4)
-    gbp = GbpFake(port=base_port + 5)
+    site = WebsiteFake(website_dir, port=port(4))
+    gbp = GbpFake(port=port(5))
     location = "accounts/100001/locations/200001"
     gbp.locations[location] = "demo-owner"
     gbp.add_token(

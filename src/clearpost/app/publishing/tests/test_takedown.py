@@ -186,3 +186,40 @@ def test_missing_delete_permission_goes_manual_at_once(
     revoke(world, django_capture_on_commit_callbacks)
     takedown.run_due()
     assert Publication.objects.get(post=post).state == PublicationState.TAKEDOWN_OPEN
+
+
+def test_website_gallery_publishes_then_comes_down(
+    world: World,
+    settings: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from clearpost.app.posts import actions as posts
+
+    monkeypatch.setenv("CLEARPOST_WEBSITE_DIR", str(tmp_path / "site"))
+    site = ConnectedAccount.objects.create(
+        practice=world.practice,
+        platform="website",
+        kind="practice_owned",
+        external_id="website",
+        display_name="Gallery",
+    )
+    post = posts.create_post(world.author, world.data(targets=[site.public_id]))
+    result = posts.submit(world.author, post)
+    post.refresh_from_db()
+    assert post.state == State.IN_REVIEW, [(f.rule, f.message) for f in result.blocking]
+    posts.approve(world.reviewer, post, mfa_ok=True)
+    Post.objects.filter(pk=post.pk).update(scheduled_at=timezone.now() - dt.timedelta(seconds=1))
+    tasks.tick()
+    gallery = Publication.objects.get(post=post, account=site)
+    assert gallery.state == PublicationState.PUBLISHED, gallery.last_error
+    page = tmp_path / "site" / gallery.platform_post_id / "index.html"
+    assert page.exists() and 'alt="Before/after' in page.read_text()
+    assert (tmp_path / "site" / gallery.platform_post_id / "1.jpg").exists()
+    revoke(world, django_capture_on_commit_callbacks)
+    takedown.run_due()
+    gallery.refresh_from_db()
+    assert gallery.state == PublicationState.DELETED and not page.exists()
+    post.refresh_from_db()
+    assert post.state == State.TAKEN_DOWN
