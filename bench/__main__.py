@@ -12,7 +12,7 @@ import importlib
 import sys
 from pathlib import Path
 
-AREAS = ["consent", "text", "scrub", "deid"]
+AREAS = ["consent", "text", "scrub", "deid", "media_library"]
 HEADER = """# Benchmarks
 
 Measured on this project's machine kind (2 cores, 24 GiB, shared with other work, so

@@ -19,6 +19,8 @@ from django.utils import timezone
 from clearpost.app.accounts import actions as account_actions
 from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations.actions import ensure_default_template
+from clearpost.app.media.demo import seed_media_demo
+from clearpost.app.posts.demo import seed_posts_demo
 from clearpost.app.practices.models import Practice
 from clearpost.app.publishing.demo import seed_accounts
 
@@ -91,5 +93,7 @@ def seed_demo() -> DemoLogins:
             (username, passwords.get(username, "(set before)"), ", ".join(r.label for r in roles))
         )
     ensure_default_template(practice)  # the shipped release template, once
-    seed_accounts(practice)  # publishing: accounts on the local fakes, gallery and kit
+    seed_media_demo(practice, User.objects.get(username="clinician"))  # media library
+    seed_posts_demo(practice)  # posts in every state on the calendar
+    seed_accounts(practice)  # publishing: the accounts connected to the local fakes
     return result

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clearpost.app.accounts.actions import training_status
 from clearpost.app.accounts.models import TRAINED_ROLES, User
+from clearpost.app.media import selectors as media_selectors
 
 
 @login_required
@@ -38,7 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     from clearpost.app.posts.views_calendar import needs_me
 
-    return render(request, "home.html", {"staff": rows, "needs": needs_me(user)})
+    to_review = list(media_selectors.to_review(user.practice)) if user.practice else []
+    return render(
+        request,
+        "home.html",
+        {"staff": rows, "to_review": to_review, "needs": needs_me(user)},
+    )
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -111,7 +111,20 @@ def _error(line_id: Any, message: str) -> dict[str, Any]:
 
 
 def check_line(analyzer: Analyzer, raw: bytes, lineno: int) -> dict[str, Any]:
-    """One batch line to one output object; never raises for bad input."""
+    """One batch line to one output object; never raises, whatever the line holds.
+
+    json.loads is hostile-input safe only up to a point: a line nested thousands deep
+    raises RecursionError, a 5,000-digit number raises ValueError (CPython's int
+    digit limit), and a lone surrogate escape ("\\ud800") parses but cannot be written
+    back as UTF-8. Each of those is this line's error, never the batch's end.
+    """
+    try:
+        return _check_line(analyzer, raw, lineno)
+    except Exception as exc:
+        return _error(None, f"line {lineno}: could not be read ({type(exc).__name__}); not checked")
+
+
+def _check_line(analyzer: Analyzer, raw: bytes, lineno: int) -> dict[str, Any]:
     if len(raw) > MAX_LINE_BYTES:
         return _error(None, f"line {lineno}: longer than {MAX_LINE_BYTES:,} bytes")
     try:
@@ -121,19 +134,67 @@ def check_line(analyzer: Analyzer, raw: bytes, lineno: int) -> dict[str, Any]:
         return _error(None, f"line {lineno}: {exc}")
     except json.JSONDecodeError as exc:
         return _error(None, f"line {lineno}: not valid JSON ({exc.msg})")
+    except RecursionError:
+        return _error(None, f"line {lineno}: JSON nested too deeply to read")
+    except ValueError as exc:
+        return _error(None, f"line {lineno}: JSON value out of range ({exc})")
     if not isinstance(obj, dict):
-        return _error(None, f"line {lineno}: expected a JSON object")
-    line_id = obj.get("id")
+        return _error(None, f"line {lineno}: expected a JSON object, got {_json_type(obj)}")
+    line_id = _safe_id(obj.get("id"))
+    if line_id is _BAD_ID:
+        return _error(None, f"line {lineno}: 'id' must be a string, number, boolean or null")
     kind, text = obj.get("kind"), obj.get("text")
     if not isinstance(kind, str) or kind not in KINDS:
         return _error(line_id, f"line {lineno}: 'kind' must be one of {', '.join(KINDS)}")
     if not isinstance(text, str):
         return _error(line_id, f"line {lineno}: 'text' must be a string")
+    if _has_lone_surrogate(text):
+        return _error(
+            line_id, f"line {lineno}: 'text' contains an unpaired surrogate escape; send UTF-8 text"
+        )
     try:
         out = _checked(analyzer, text, kind)
     except TextInputError as exc:
         return _error(line_id, f"line {lineno}: {exc}")
     return {"id": line_id, **out}
+
+
+_BAD_ID = object()
+_MAX_ID_CHARS = 1_000
+
+
+def _safe_id(value: Any) -> Any:
+    """The caller's id if it can be echoed back as valid JSON, else _BAD_ID.
+
+    Only scalars are echoed: a nested id could be as deep as the line allowed, a NaN or
+    infinite float is not JSON, and an id with a lone surrogate cannot be written."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else _BAD_ID
+    if isinstance(value, str) and len(value) <= _MAX_ID_CHARS and not _has_lone_surrogate(value):
+        return value
+    return _BAD_ID
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _json_type(obj: Any) -> str:
+    if isinstance(obj, list):
+        return "an array"
+    if isinstance(obj, str):
+        return "a string"
+    if isinstance(obj, bool):
+        return "a boolean"
+    if obj is None:
+        return "null"
+    return "a number"
 
 
 def _lines(stdin: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
@@ -155,6 +216,15 @@ def _lines(stdin: BinaryIO) -> Iterator[tuple[int, bytes | None]]:
         yield lineno, raw
 
 
+def _dump(out: dict[str, Any], lineno: int) -> str:
+    """One output line; if the result itself cannot be written as JSON, an error object."""
+    try:
+        return json.dumps(out, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError, RecursionError) as exc:
+        err = _error(None, f"line {lineno}: result could not be written ({type(exc).__name__})")
+        return json.dumps(err, ensure_ascii=False)
+
+
 def run_batch(analyzer: Analyzer, stdin: BinaryIO, stdout: TextIO) -> int:
     for lineno, raw in _lines(stdin):
         if raw is None:
@@ -164,6 +234,6 @@ def run_batch(analyzer: Analyzer, stdin: BinaryIO, stdout: TextIO) -> int:
             if not stripped:
                 continue
             out = check_line(analyzer, stripped, lineno)
-        stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        stdout.write(_dump(out, lineno) + "\n")
     stdout.flush()
     return 0

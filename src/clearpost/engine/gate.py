@@ -575,14 +575,12 @@ def _caption(post: PostIn, out: _Out) -> None:
     else:
         for f in post.text.findings:
             severity: Severity = f.severity
-            action = (
-                f'Replace it with "{f.suggestion}".'
-                if f.suggestion
-                else (
-                    "Rewrite this part of the caption."
-                    if severity == "block"
-                    else "A reviewer writes why this is acceptable, or reword it."
-                )
+            # The engine's per-finding suggestion is advice; its whole-caption rewrite
+            # (GateResult.suggested_caption) is the one-click fix.
+            action = f.suggestion or (
+                "Rewrite this part of the caption."
+                if severity == "block"
+                else "A reviewer writes why this is acceptable, or reword it."
             )
             out.add(
                 f"text:{f.rule}:{f.category}:{f.text.strip().lower()}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -332,8 +333,10 @@ def validate_regions(item: MediaItem, regions: Any) -> list[dict[str, Any]]:
     try:
         parse_regions(json.dumps(doc))
     except RegionsError as exc:
-        message = str(exc).split(".regions", 1)[-1].lstrip("]").lstrip(".")
-        raise ActionError({"regions": f"A region is not valid: {message or exc}"}) from None
+        where = str(exc).split(".regions", 1)[-1]
+        found = re.match(r"^\[(\d+)\]\.?(.*)$", where)
+        message = f"region {int(found.group(1)) + 1}: {found.group(2)}" if found else str(exc)
+        raise ActionError({"regions": f"A region is not valid: {message}"}) from None
     if item.kind == Kind.PHOTO and any("time" in r or "frames" in r for r in regions):
         raise ActionError({"regions": "A photo's regions have no start and end time."})
     return list(regions)

@@ -53,6 +53,22 @@ FINISHED = frozenset(
 )
 
 
+STAGE_WORDS = {
+    "queued": "waiting for a worker",
+    "starting": "starting",
+    "scrub": "removing hidden data",
+    "detect": "finding faces and text",
+    "redact": "redacting",
+    "encode": "writing the clean copy",
+    "verify": "checking the clean copy",
+    "done": "done",
+}
+
+
+# (start %, width %) of each video stage on the one progress bar.
+VIDEO_STAGES = {"detect": (0, 50), "encode": (50, 25), "verify": (75, 25)}
+
+
 class NoPatientKind(models.TextChoices):
     NONE = "", "Shows a patient"
     STAFF = "staff", "Staff"
@@ -128,7 +144,16 @@ class MediaItem(models.Model):
             return 100
         if not self.progress_total:
             return 0
-        return min(99, round(100 * self.progress_done / self.progress_total))
+        share = self.progress_done / self.progress_total
+        if self.kind == Kind.VIDEO and self.progress_stage in VIDEO_STAGES:
+            # A video counts frames once per stage; the bar covers all three stages.
+            start, width = VIDEO_STAGES[self.progress_stage]
+            return min(99, round(start + width * share))
+        return min(99, round(100 * share))
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_WORDS.get(self.progress_stage, self.progress_stage.replace("_", " "))
 
     @property
     def finished(self) -> bool:

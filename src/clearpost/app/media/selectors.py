@@ -50,12 +50,17 @@ def pair_for(practice: Practice, public_id: str) -> MediaPair:
 
 
 def to_review(practice: Practice, limit: int = 5) -> QuerySet[MediaItem]:
-    """What a reviewer should look at: failed verification or still unlinked."""
-    return items(practice).filter(
-        status__in=[MediaStatus.FAILED_VERIFICATION, MediaStatus.CLEARED],
-        links__isnull=True,
-        shows_no_patient=False,
-    )[:limit]
+    """What staff should look at: failed verification, or cleared but linked to no
+    patient and not marked as showing none."""
+    return (
+        items(practice)
+        .filter(
+            status__in=[MediaStatus.FAILED_VERIFICATION, MediaStatus.CLEARED],
+            links__isnull=True,
+            shows_no_patient=False,
+        )
+        .distinct()[:limit]
+    )
 
 
 def derivative_chunks(item: MediaItem, chunk: int = 1024 * 1024) -> Iterator[bytes]:

@@ -13,14 +13,12 @@ The original is decrypted into a private work folder under the data folder (mode
 
 from __future__ import annotations
 
-import inspect
 import json
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django_tasks import task
@@ -45,7 +43,7 @@ def _progress_callback(public_id: str, generation: int) -> Callable[[str, int, i
 
 def run_deid(public_id: str, generation: int) -> str:
     """The work of one task; returns what happened (for the task result and tests)."""
-    from clearpost.engine.media.batch import InputFile, run_one
+    from clearpost.engine.media.batch import FileOutcome, InputFile, run_one
     from clearpost.engine.media.deid import DeidOptions, deid_file
     from clearpost.engine.media.scrub import ScrubOptions
 
@@ -71,14 +69,12 @@ def run_deid(public_id: str, generation: int) -> str:
             regions_path=regions_path,
             scrub=ScrubOptions(limits=intake.limits()),
         )
-        process: Callable[[Path, DeidOptions], Any] = deid_file
-        if "progress" in inspect.signature(deid_file).parameters:
-            callback = _progress_callback(public_id, generation)
+        callback = _progress_callback(public_id, generation)
 
-            def process(path: Path, opts: DeidOptions) -> Any:
-                return deid_file(path, opts, progress=callback)  # type: ignore[call-arg,unused-ignore]
+        def process(path: Path, opts: DeidOptions) -> FileOutcome:
+            return deid_file(path, opts, progress=callback)
 
-        actions.set_progress(public_id, generation, "detecting", 0, 0)
+        actions.set_progress(public_id, generation, "scrub", 0, 0)
         out = tmp / "out"
         report = run_one(process, InputFile(plain, f"original{ext}"), options, out)
         output = Path(report.output) if report.output else None

@@ -106,15 +106,17 @@ def append(session: UploadSession, offset: int, stream: BinaryIO, length: int) -
                 fh.write(piece)
                 written += len(piece)
             fh.truncate(offset + written)
+        too_big = None
         if locked.received < HEAD_BYTES <= offset + written or offset + written == locked.size:
             with path.open("rb") as fh:
                 head = fh.read(HEAD_BYTES)
             too_big = _over_limit(head, locked.size)
-            if too_big:
-                discard(locked)
-                raise intake.UploadRefused(too_big)
-        locked.received = offset + written
-        locked.save(update_fields=["received"])
+        if not too_big:
+            locked.received = offset + written
+            locked.save(update_fields=["received"])
+    if too_big:  # outside the transaction, so the discard is not rolled back
+        discard(locked)
+        raise intake.UploadRefused(too_big)
     received: int = locked.received
     return received
 

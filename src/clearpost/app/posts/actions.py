@@ -155,6 +155,7 @@ def _state_snapshot(post: Post) -> dict[str, Any]:
         "media": content.media_hashes(post),
         "targets": content.target_ids(post),
         "scheduled_at": post.scheduled_at.isoformat() if post.scheduled_at else None,
+        "terms": content.post_terms(post),
         "state": post.state,
     }
 
@@ -303,9 +304,12 @@ def update_post(
         after = _state_snapshot(post)
         changed = {k for k in before if k != "state" and before[k] != after[k]}
         voided = _void_stale(post, timezone.now(), "the post changed")
-        if changed and post.state != State.DRAFT:
+        stage: gate.Stage = "compose"
+        if changed - {"scheduled_at"} and post.state != State.DRAFT:
             post.state = State.DRAFT
             post.save(update_fields=["state", "updated_at"])
+        elif changed == {"scheduled_at"} and post.state != State.DRAFT:
+            stage = "approve" if post.state in (State.APPROVED, State.SCHEDULED) else "submit"
         record(
             "post.update",
             actor=actor,
@@ -316,8 +320,18 @@ def update_post(
             detail={"changed": sorted(changed), "voided": voided},
             request=request,
         )
-        run_gate(post, "compose", actor=actor)
+        result, _ = run_gate(post, stage, actor=actor)
+        if stage != "compose":  # only the time moved: like the calendar's move
+            _settle_after_move(post, result)
     return post
+
+
+def _settle_after_move(post: Post, result: gate.GateResult) -> None:
+    if post.state != State.DRAFT and not result.passed:
+        post.state = State.DRAFT  # blocked at the new time: the author fixes it first
+    elif post.state in (State.APPROVED, State.SCHEDULED) and missing_approvals(post):
+        post.state = State.IN_REVIEW
+    post.save(update_fields=["state", "updated_at"])
 
 
 def check_post(actor: User, post: Post) -> gate.GateResult:
@@ -579,7 +593,10 @@ def _approver_checks(actor: User, post: Post, mfa_ok: bool, request: HttpRequest
         return ApprovalKind.PRIVACY
     if actor.has_role(*REVIEW_ROLES, *PRIVACY_ROLES):
         raise ActionError(
-            {"": "Your approval is already recorded; nothing else is needed from you."}
+            {
+                "": "Nothing more is needed from you: your approval is recorded, or this "
+                "post does not need your role's approval."
+            }
         )
     deny(
         actor,
@@ -602,9 +619,9 @@ def approve(
 ) -> Approval:
     """Record one approval bound to the exact content and window. When the last needed
     approval is in, the post is approved (and scheduled, unless asked not to)."""
+    kind = _approver_checks(actor, post, mfa_ok, request)  # who first, whatever the state
     if post.state != State.IN_REVIEW:
         raise ActionError({"": "Only a post in review can be approved."})
-    kind = _approver_checks(actor, post, mfa_ok, request)
     if post.scheduled_at is None:
         raise ActionError({"scheduled_at": "The post has no time; set one first."})
     with transaction.atomic():
@@ -729,12 +746,7 @@ def reschedule(
             "approve" if post.state in (State.APPROVED, State.SCHEDULED) else "submit"
         )
         result, run = run_gate(post, stage, actor=actor)
-        if post.state in (State.APPROVED, State.SCHEDULED):
-            if not result.passed:
-                post.state = State.DRAFT
-            elif missing_approvals(post):
-                post.state = State.IN_REVIEW
-            post.save(update_fields=["state", "updated_at"])
+        _settle_after_move(post, result)
         record(
             "post.reschedule",
             actor=actor,

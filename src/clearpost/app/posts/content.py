@@ -25,10 +25,10 @@ from clearpost.app.posts.models import (
     PreviewStatus,
 )
 from clearpost.app.practices.models import Practice
+from clearpost.app.practices.profile import text_profile_for
 from clearpost.engine import gate
 from clearpost.engine.text import Analyzer, PracticeProfile, default_analyzer
 from clearpost.engine.text.model import Result as TextResult
-from clearpost.engine.text.profile import build_profile
 
 # An approval covers its post's time give or take this much: moving a post within the
 # window keeps the approvals, moving it further voids them, and they expire at its end.
@@ -57,6 +57,17 @@ def preview_digest(post: Post) -> str:
     return sha256_json({"media": media_hashes(post), "caption": post.caption})
 
 
+def post_terms(post: Post) -> dict[str, Any]:
+    """What else the releases were checked against: changing any of it voids approvals."""
+    return {
+        "post_type": post.post_type,
+        "name_shown": post.name_shown,
+        "purpose": post.purpose,
+        "paid_promotion": post.paid_promotion,
+        "graphic": post.graphic,
+    }
+
+
 def approval_digest(post: Post, window: tuple[dt.datetime, dt.datetime]) -> str:
     return sha256_json(
         {
@@ -64,18 +75,15 @@ def approval_digest(post: Post, window: tuple[dt.datetime, dt.datetime]) -> str:
             "caption": post.caption,
             "targets": target_ids(post),
             "window": [window[0].isoformat(), window[1].isoformat()],
+            "terms": post_terms(post),
         }
     )
 
 
 def text_profile(practice: Practice) -> PracticeProfile:
-    """The practice's text-engine profile (its own name is never a patient's). The one
-    place to switch to `practices.profile.text_profile_for` once that exists."""
-    return build_profile(
-        name=practice.name,
-        jurisdiction="UK" if practice.country == Practice.Country.GB else "US",
-        email=practice.contact_email,
-    )
+    """The practice's text-engine profile (its own name, staff, contacts are never a
+    patient's), from the practice settings."""
+    return text_profile_for(practice)
 
 
 @lru_cache(maxsize=32)

@@ -116,11 +116,21 @@ class Post(models.Model):
     def __str__(self) -> str:
         return self.public_id
 
+    def _prefetched(self, name: str) -> bool:
+        return name in getattr(self, "_prefetched_objects_cache", {})
+
     def ordered_media(self) -> list[PostMedia]:
-        return list(self.media.select_related("item").order_by("position", "pk"))
+        """In order; uses a `prefetch_related("media__item")` when the list made one."""
+        rows = self.media.all() if self._prefetched("media") else self.media.select_related("item")
+        return sorted(rows, key=lambda pm: (pm.position, pm.pk))
 
     def target_accounts(self) -> list[ConnectedAccount]:
-        return [t.account for t in self.targets.select_related("account").order_by("pk")]
+        rows = (
+            self.targets.all()
+            if self._prefetched("targets")
+            else self.targets.select_related("account")
+        )
+        return [t.account for t in sorted(rows, key=lambda t: t.pk)]
 
 
 class PostMedia(models.Model):

@@ -6,6 +6,7 @@ app_name = "posts"
 urlpatterns = [
     path("", views_calendar.post_list, name="list"),
     path("calendar/", views_calendar.calendar, name="calendar"),
+    path("policy/", views_calendar.policy, name="policy"),
     path("new/", views.compose, name="new"),
     path("check/", views.live_check, name="check"),
     path("<str:public_id>/", views.detail, name="detail"),

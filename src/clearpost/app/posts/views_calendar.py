@@ -8,13 +8,17 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
-from clearpost.app.accounts.models import User
-from clearpost.app.posts import actions
+from clearpost.app.accounts.models import Role, User
+from clearpost.app.accounts.permissions import check_roles
+from clearpost.app.authorizations.actions import ActionError
+from clearpost.app.posts import actions, content
 from clearpost.app.posts.models import ApprovalKind, Post, PostType, State
 from clearpost.app.posts.views import _user
 
@@ -113,6 +117,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "unscheduled": unscheduled,
             "zone": user.practice.time_zone,
             "can_move": user.has_role(*actions.COMPOSE_ROLES, *actions.REVIEW_ROLES),
+            "can_policy": user.has_role("owner", "privacy_officer"),
             "states": State.choices,
         },
     )
@@ -173,3 +178,35 @@ def needs_me(user: User) -> dict[str, list[Post]]:
             ).distinct()[:20]
         )
     return out
+
+
+@login_required
+def policy(request: HttpRequest) -> HttpResponse:
+    """The practice's post policy: minors, and the patient preview per post type."""
+    user = _user(request)
+    check_roles(user, (Role.OWNER, Role.PRIVACY_OFFICER), request, "set the post policy")
+    assert user.practice is not None
+    current = content.policy_for(user.practice)
+    if request.method == "POST":
+        preview = {t: request.POST.get(f"preview_{t}", "default") for t in PostType.values}
+        try:
+            actions.set_policy(
+                user,
+                minors_allowed=request.POST.get("minors_allowed") == "on",
+                preview=preview,
+                request=request,
+            )
+        except ActionError as exc:
+            for msgs in exc.errors.values():
+                for m in msgs:
+                    messages.error(request, m)
+        else:
+            messages.success(request, "Post policy saved. It applies from the next check.")
+            return HttpResponseRedirect(reverse("posts:policy"))
+    rows = [
+        {"type": value, "label": label, "value": (current.preview or {}).get(value, "default")}
+        for value, label in PostType.choices
+    ]
+    return render(
+        request, "posts/policy.html", {"minors_allowed": current.minors_allowed, "rows": rows}
+    )

@@ -9,14 +9,34 @@ from clearpost.providers.demo import DEMO
 
 
 def seed_accounts(practice: Practice) -> list[ConnectedAccount]:
+    """Idempotent. An account another demo seeded without a connection (the posts demo's
+    Instagram and Facebook targets) is connected in place, so its posts can go out."""
     out = []
     for d in DEMO:
-        account, _ = ConnectedAccount.objects.get_or_create(
-            practice=practice,
-            platform=d.platform,
-            external_id=d.external_id,
-            defaults={"kind": d.kind, "display_name": d.name, "handle": d.handle},
-        )
+        account = ConnectedAccount.objects.filter(
+            practice=practice, platform=d.platform, external_id=d.external_id
+        ).first()
+        if account is None:
+            account = (
+                ConnectedAccount.objects.filter(
+                    practice=practice, platform=d.platform, access_token_enc=""
+                )
+                .order_by("pk")
+                .first()
+            )
+            if account is not None:
+                account.external_id = d.external_id
+                account.handle = d.handle
+                account.save(update_fields=["external_id", "handle"])
+        if account is None:
+            account = ConnectedAccount.objects.create(
+                practice=practice,
+                platform=d.platform,
+                external_id=d.external_id,
+                kind=d.kind,
+                display_name=d.name,
+                handle=d.handle,
+            )
         if not account.access_token_enc:
             account.set_tokens(d.token)
             account.scopes = []

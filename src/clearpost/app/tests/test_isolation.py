@@ -16,6 +16,10 @@ from django.test import Client
 from clearpost.app.accounts.actions import issue_api_token
 from clearpost.app.accounts.models import ApiToken, User
 from clearpost.app.authorizations.models import Authorization, Status, TemplateVersion
+from clearpost.app.media.models import MediaItem
+from clearpost.app.media.tests.factories import media_item_for
+from clearpost.app.posts.actions import PostInput, create_post
+from clearpost.app.posts.models import Post
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +30,8 @@ MISSING = {
     "tk": "tk_AAAAAAAAAAAAAAAA",
     "tpl": "999999",
     "ca": "ca_AAAAAAAAAAAAAAAA",
+    "po": "po_AAAAAAAAAAAAAAAA",
+    "md": "md_AAAAAAAAAAAAAAAA",
 }
 
 USE = {
@@ -62,6 +68,26 @@ WEB = [
     ("web", "GET", "/authorizations/templates/{tpl}/", None),
     ("web", "POST", "/authorizations/templates/{tpl}/", {"name": "Taken over", "text": "x"}),
     ("web", "POST", "/publishing/accounts/{ca}/disconnect/", {}),
+    ("web", "GET", "/posts/{po}/", None),
+    ("web", "GET", "/posts/{po}/edit/", None),
+    ("web", "POST", "/posts/{po}/submit/", {}),
+    ("web", "POST", "/posts/{po}/reschedule/", {"scheduled_at": "2099-01-01T10:00"}),
+    ("web", "POST", "/posts/{po}/reject/", {"reason": "Taken over"}),
+    ("web", "POST", "/posts/{po}/preview-link/", {}),
+    ("web", "GET", "/posts/{po}/evidence/", None),
+    ("web", "GET", "/media/{md}/", None),
+    ("web", "GET", "/media/{md}/progress/", None),
+    ("web", "GET", "/media/{md}/original/", None),
+    ("web", "GET", "/media/{md}/derivative/", None),
+    ("web", "GET", "/media/{md}/regions/", None),
+    ("web", "POST", "/media/{md}/regions/", {"regions": "[]"}),
+    ("web", "POST", "/media/{md}/links/", {"patient": ""}),
+    ("web", "POST", "/media/{md}/no-patient/", {"kind": "staff"}),
+    ("web", "POST", "/media/{md}/body-regions/", {"body_regions": ["face"]}),
+    ("web", "POST", "/media/{md}/faces/keep/", {"reason": "Taken over by another practice"}),
+    ("web", "POST", "/media/{md}/faces/redact/", {}),
+    ("web", "POST", "/media/{md}/rerun/", {}),
+    ("web", "POST", "/media/{md}/delete/", {"reason": "x"}),
 ]
 API = [
     ("api", "GET", "/api/patients/{pt}", None),
@@ -77,6 +103,20 @@ API = [
     ("api", "DELETE", "/api/authorizations/{au}", None),
     ("api", "PUT", "/api/templates/{tpl}", {"name": "x"}),
     ("api", "DELETE", "/api/templates/{tpl}", None),
+    ("api", "GET", "/api/posts/{po}", None),
+    ("api", "POST", "/api/posts/{po}/check", None),
+    ("api", "POST", "/api/posts/{po}/submit", None),
+    ("api", "POST", "/api/posts/{po}/reschedule", {"scheduled_at": "2099-01-01T10:00:00Z"}),
+    ("api", "POST", "/api/posts/{po}/reject", {"reason": "Taken over"}),
+    ("api", "GET", "/api/posts/{po}/evidence", None),
+    ("api", "GET", "/api/media/{md}", None),
+    ("api", "GET", "/api/media/{md}/report", None),
+    ("api", "GET", "/api/media/{md}/derivative", None),
+    ("api", "GET", "/api/media/{md}/links", None),
+    ("api", "PUT", "/api/media/{md}/regions", {"regions": []}),
+    ("api", "POST", "/api/media/{md}/links", {"patient": ""}),
+    ("api", "POST", "/api/media/{md}/no-patient", {"kind": "staff"}),
+    ("api", "DELETE", "/api/media/{md}", None),
 ]
 # Objects named inside a request body rather than the path.
 API_BODY = [
@@ -93,6 +133,8 @@ def _ids(t) -> dict[str, str]:
         "tk": t.token.public_id,
         "tpl": str(t.template.pk),
         "ca": _connected_account(t).public_id,
+        "po": _post_of(t).public_id,
+        "md": media_item_for(t.admin).public_id,
     }
 
 
@@ -106,6 +148,13 @@ def _connected_account(t):
         defaults={"kind": "page", "display_name": "Page"},
     )
     return account
+
+
+def _post_of(t) -> Post:
+    """Each tenant's draft post, made on first use (the author is the tenant's admin)."""
+    if getattr(t, "post", None) is None:
+        t.post = create_post(t.admin, PostInput(post_type="faq", caption="A tenant's own post."))
+    return t.post
 
 
 def _send(client: Client, kind: str, method: str, path: str, body: object):
@@ -131,6 +180,14 @@ def _snapshot(t) -> tuple[object, ...]:
         Authorization.objects.filter(patient=t.patient).count(),
         t.template.__class__.objects.get(pk=t.template.pk).name,
         _connected_account(t).status,
+        Post.objects.filter(pk=_post_of(t).pk)
+        .values_list("state", "caption", "scheduled_at")
+        .get(),
+        list(
+            MediaItem.objects.filter(practice=t.practice).values_list(
+                "status", "regions", "shows_no_patient", "body_regions", "generation", "keep_faces"
+            )
+        ),
     )
 
 
@@ -141,7 +198,10 @@ def _secrets(t) -> list[bytes]:
 
 @pytest.fixture
 def two(practice, other_practice, make_tenant):
-    return make_tenant(practice, "Alice Own"), make_tenant(other_practice, "Bella Other")
+    pair = make_tenant(practice, "Alice Own"), make_tenant(other_practice, "Bella Other")
+    for tenant in pair:
+        media_item_for(tenant.admin)  # one cleared media item each
+    return pair
 
 
 @pytest.mark.parametrize(("kind", "method", "path", "body"), WEB + API)
@@ -157,7 +217,7 @@ def test_another_practices_object_is_404_like_a_missing_one(
     )
     theirs = _send(client, kind, method, path.format(**_ids(b)), body)
     missing = _send(client, kind, method, path.format(**MISSING), body)
-    expected = 404 if method in ("GET", "POST") else 405
+    expected = 404 if method in ("GET", "POST") or path.startswith("/api/media/") else 405
     assert theirs.status_code == missing.status_code == expected, theirs.content[:300]
     if kind == "api":
         assert theirs.content == missing.content
@@ -202,11 +262,17 @@ LISTS = [
     ("web", "/settings/tokens/"),
     ("web", "/publishing/accounts/"),
     ("web", "/publishing/takedowns/"),
+    ("web", "/posts/"),
+    ("web", "/posts/calendar/"),
+    ("web", "/practice/profile/"),
     ("api", "/api/patients"),
     ("api", "/api/patients/lookup?name=Bella+Other"),
     ("api", "/api/patients/lookup?record_number=MRN-Bella"),
     ("api", "/api/templates"),
     ("api", "/api/patients/{pt_a}/authorizations"),
+    ("api", "/api/posts"),
+    ("web", "/media/"),
+    ("api", "/api/media"),
 ]
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from clearpost.engine.text import inbound, lexicon, rewrite
 from clearpost.engine.text.context import TextContext
+from clearpost.engine.text.learned import LearnedLayer
 from clearpost.engine.text.model import (
     KINDS,
     PHI_CATEGORIES,
@@ -87,13 +88,17 @@ class Analyzer:
         recognizers: Sequence[Recognizer] | None = None,
         profile: PracticeProfile = DEFAULT_PROFILE,
         max_chars: int = MAX_CHARS,
+        learned: LearnedLayer | None = None,
     ) -> None:
         self.recognizers = list(recognizers) if recognizers is not None else default_recognizers()
         self.profile = profile
         self.max_chars = max_chars
+        self.learned = learned
 
     def warm(self) -> None:
         lexicon.warm()
+        if self.learned is not None:
+            _ = self.learned.model
 
     def analyze(self, text: str, kind: str) -> Result:
         if kind not in KINDS:
@@ -127,6 +132,9 @@ class Analyzer:
                 conf = caption_confirmation(ctx, ", ".join(f.text for f in ident))
                 if conf is not None:
                     findings.append(conf)
+        if self.learned is not None:
+            # The learned layer only adds categories the rules did not find (learned.py).
+            findings.extend(self.learned.findings(text, k, findings))
         findings.sort(key=lambda f: (f.start if f.start is not None else -1, f.category))
         result = Result(decision=decide(findings), findings=findings)
         result.suggested_text = rewrite.suggest(text, k, findings, self.profile)
@@ -164,5 +172,6 @@ def _resolve(findings: list[Finding]) -> list[Finding]:
     return sorted(kept, key=lambda f: f.start or 0)
 
 
-def default_analyzer(profile: PracticeProfile = DEFAULT_PROFILE) -> Analyzer:
-    return Analyzer(default_recognizers(), profile)
+def default_analyzer(profile: PracticeProfile = DEFAULT_PROFILE, learned: bool = True) -> Analyzer:
+    """The recognizers, plus the learned layer unless `learned=False` (rules alone)."""
+    return Analyzer(default_recognizers(), profile, learned=LearnedLayer() if learned else None)

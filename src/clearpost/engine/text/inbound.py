@@ -26,10 +26,17 @@ def recommend(findings: list[Finding], profile: PracticeProfile) -> tuple[Action
             f"{phone} and ask for our patient care coordinator."
         )
     if Category.INBOUND_MEDICAL_QUESTION in cats:
+        # ASPS-SECURE-CHANNEL: the redirect names the practice's secure channel when the
+        # profile has one; a general chat DM is not the place for clinical details.
+        channel = (
+            f"please call our office{phone} or reach us through {profile.secure_channel}"
+            if profile.secure_channel
+            else f"please call our office{phone} or send us a direct message with your phone number"
+        )
         return "redirect_privately", (
             "Thank you for your question. Medical questions deserve a private answer from a "
-            f"clinician: please call our office{phone} or send us a direct message with your "
-            "phone number so our team can reach you. If this is urgent, seek emergency care."
+            f"clinician: {channel} so our team can reach you. If this is urgent, seek "
+            "emergency care."
         )
     if Category.INBOUND_SELF_DISCLOSURE in cats:
         return "do_not_confirm", generic_reply(profile).replace(

@@ -268,6 +268,8 @@ NEVER_NAMES = frozenset(
         "xo",
         "yay",
         "congrats",
+        "shoutout",
+        "said",
         "january",
         "february",
         "july",

@@ -282,3 +282,43 @@ def test_create_refuses_media_and_accounts_it_may_not_use(
     with pytest.raises(ActionError):
         actions.create_post(world.author, data)
     assert not Post.objects.exists()
+
+
+def test_reschedule_past_the_release_expiry_sends_the_post_back_to_draft(
+    world: World, draft: Post
+) -> None:
+    actions.submit(world.author, draft)
+    draft.refresh_from_db()
+    assert draft.state == State.IN_REVIEW and world.release.expires_on is not None
+    after_expiry = timezone.now() + dt.timedelta(days=400)
+    post, result = actions.reschedule(world.author, draft, after_expiry)
+    assert not result.passed and "EXPIRED" in {f.code for f in result.blocking}
+    assert post.state == State.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("change", "state", "approvals_left"),
+    [
+        ({"paid_promotion": True}, State.DRAFT, 0),
+        ({"name_shown": "first_name"}, State.DRAFT, 0),
+        ({"shift_hours": 2}, State.SCHEDULED, 1),
+        ({"shift_hours": 72}, State.IN_REVIEW, 0),
+    ],
+)
+def test_editing_terms_voids_the_approval_and_a_time_edit_acts_like_a_move(
+    world: World, draft: Post, change: dict[str, object], state: State, approvals_left: int
+) -> None:
+    actions.submit(world.author, draft)
+    draft.refresh_from_db()
+    actions.approve(world.reviewer, draft, mfa_ok=True)
+    draft.refresh_from_db()
+    assert draft.scheduled_at is not None
+    values: dict[str, object] = {"scheduled_at": draft.scheduled_at}
+    shift = change.pop("shift_hours", None)
+    if shift is not None:
+        values["scheduled_at"] = draft.scheduled_at + dt.timedelta(hours=int(str(shift)))
+    values.update(change)
+    post = actions.update_post(world.author, draft, world.data(**values))
+    post.refresh_from_db()
+    assert post.state == state
+    assert len(actions.active_approvals(post)) == approvals_left

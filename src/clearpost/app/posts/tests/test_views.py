@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from clearpost.app.accounts.models import User
 from clearpost.app.audit.models import AuditEvent
+from clearpost.app.media.models import MediaPair
 from clearpost.app.posts import actions
 from clearpost.app.posts.models import Post, State
-from clearpost.app.posts.tests.conftest import World
+from clearpost.app.posts.tests.conftest import World, make_item
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_compose_creates_a_draft_and_shows_its_checks(
         reverse("posts:new"),
         {
             "post_type": "before_after",
-            "caption": "Tummy tuck, 6 weeks post-op. Results vary.",
+            "caption": "Tummy tuck results, 6 weeks post-op. Individual results vary.",
             "media": [world.photo.public_id],
             "targets": [world.account.public_id],
             "scheduled_at": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M"),
@@ -176,3 +177,25 @@ def test_dashboard_shows_what_needs_each_person(
     bad = actions.create_post(world.author, world.data(caption="Thanks Sarah, looking amazing!"))
     mine = login(world.author).get(reverse("home")).content.decode()
     assert "drafts with failed checks" in mine and bad.public_id in mine
+
+
+def test_live_check_offers_the_pairs_timeframe_for_a_before_after(
+    world: World, login: Callable[[User], Client]
+) -> None:
+    before = make_item(world.practice, world.patient, world.release, content=b"before")
+    pair = MediaPair.objects.create(
+        practice=world.practice,
+        before=before,
+        after=world.photo,
+        before_date=dt.date(2026, 1, 5),
+        after_date=dt.date(2026, 2, 16),
+    )
+    body = (
+        login(world.author)
+        .post(
+            reverse("posts:check"),
+            {"caption": "Tummy tuck results.", "post_type": "before_after", "pair": pair.public_id},
+        )
+        .content.decode()
+    )
+    assert "BA-TIME-SINCE" in body and 'data-timeframe="6 weeks post-op"' in body

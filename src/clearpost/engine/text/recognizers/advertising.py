@@ -34,8 +34,8 @@ class PhraseRule:
     uk_only: bool = False
 
 
-_DISCLOSED = re.compile(
-    r"#ad\b|#sponsored\b|#paid\b|#gifted\b|paid partnership|\bsponsored\b|\bdisclosure\b|"
+DISCLOSED = re.compile(
+    r"(?<!put )(?<!any )(?<!use )(?<!add )(?<!the )(?<!skip )#ad\b|#sponsored\b|#paid\b|#gifted\b|paid partnership|\bsponsored\b|\bdisclosure\b|"
     r"(?:complimentary|free|discounted|comped|gifted)\s+(?:\w+\s+){0,3}(?:was\s+|were\s+)?"
     r"(?:provided|given|received|in exchange)|\bour (?:employee|staff member|team member)\b|"
     r"\bwe (?:provided|gave) (?:her|him|them)\b",
@@ -82,10 +82,17 @@ RULES: tuple[PhraseRule, ...] = (
             r"|\b(?:done|treated|treatments?|filler|botox|lips|facials?|sessions?|procedures?)\b"
             r"[^.!?]{0,30}\b(?:all |totally |completely )?on us\b"
             r"|\btag us\b[^.!?]{0,40}\b(?:get|receive|win|earn)\b|\bpost (?:about us|a review|"
-            r"a story)\b[^.!?]{0,30}\b(?:get|receive|earn)\b",
+            r"a story)\b[^.!?]{0,30}\b(?:get|receive|earn)\b"
+            # "free tox every month, just post us 3x a week", "discounted peel? Just post
+            # your results and tag @...", "in exchange for 2 posts a month".
+            r"|\b(?:free|complimentary|discounted|comped|half[- ]price|\d+% off)[^.!?]{0,40}"
+            r"[.!?,]?[^.!?]{0,30}\b(?:post|tag)(?:s|ging)? (?:us|your|their|about|@)"
+            r"|\bin exchange for (?:\d+|one|two|three|a few) (?:posts?|tags?|reels?|stories|videos?)"
+            r"|\b(?:no need (?:to put|for)(?: any)?|don['’]t (?:use|put|add)|skip the|without (?:the|"
+            r"any)?) ?#ad\b",
             _I,
         ),
-        unless=_DISCLOSED,
+        unless=DISCLOSED,
         message=(
             "A free, discounted or paid connection with the person endorsing the practice "
             "must be disclosed clearly at the start of the post (FTC 16 CFR 255.5)."
@@ -133,14 +140,15 @@ RULES: tuple[PhraseRule, ...] = (
         category=Category.DECEPTIVE_CLAIM,
         severity="block",
         trigger=re.compile(
+            r"(?<!not )(?<!no )(?<!never )(?<!cannot be )(?<!can['’]t be )(?<!aren['’]t )"
             r"\bguarantee[ds]?\b|\bpainless\b|\bpain[- ]free\b|\bno pain\b|\bdoesn['’]t hurt\b|"
             r"\bno scar(?:s|ring)?\b|\bscar[- ]?less\b|\bscar[- ]free\b|\bzero scar(?:s|ring)\b|"
             r"\brisk[- ]free\b|\bno risks?\b|\bzero risk\b|\b100% safe\b|\bcompletely safe\b|"
             r"\bperfectly safe\b|\bno side effects\b|\bbest (?:\w+ ){0,3}(?:in|"
             r"of) (?:the )?(?:state|town|city|country|world|county|area|region|nation|uk|us|"
             r"usa|america)\b|"
-            r"(?<![\w#])(?:#1|number one|no\. ?1)\b|\bbest (?:\w+ ){0,2}(?:surgeon|injector|"
-            r"doctor|clinic|med ?spa|results)\b|\bpermanent results\b|"
+            r"(?<![\w#])(?:#1|number one|no\. ?1)\b|\bbest (?:\w+ ){0,2}(?:surgeons?|injectors?|"
+            r"doctors?|clinics?|med ?spas?|results)\b|\bpermanent results\b|"
             r"\blasts forever\b|"
             r"\bmiracle\b|\bperfect results\b|\bresults? (?:are )?(?:guaranteed|permanent)\b|"
             r"\bonly \d+ (?:spots?|slots?|appointments?) left\b|\blast chance\b|\btoday only\b|"
@@ -181,7 +189,12 @@ RULES: tuple[PhraseRule, ...] = (
             r"our supplier|the brand)\b|"
             r"\bmanufacturer(?:['’]s)? (?:photo|image|before and after|results)\b|"
             r"\b(?:model|models)(?:['’]s)? (?:photo|results|before and after|image)\b|"
-            r"\bresults shown (?:are|is) (?:from|on) (?:a )?model\b|\bfeaturing (?:a |"
+            r"\b(?:pic|photo|image|picture)s? (?:from|off|via) (?:pinterest|google|the internet|"
+            r"online|an? (?:image|photo|stock) (?:library|site|bank))\b"
+            r"|\b(?:photo|image|pic)s? (?:purchased|bought|licensed) from\b"
+            r"|\b(?:image|photo|pic)s? courtesy of (?:our |the )?(?:implant |device )?(?:rep|"
+            r"supplier|manufacturer|vendor)\b"
+            r"|\bresults shown (?:are|is) (?:from|on) (?:a )?model\b|\bfeaturing (?:a |"
             r"our )?model\b",
             _I,
         ),
@@ -196,13 +209,17 @@ RULES: tuple[PhraseRule, ...] = (
         ),
     ),
     PhraseRule(
-        rule="ASPS-SM-CONSENT",
+        rule="ASPS-NO-LIVESTREAM",
         category=Category.LIVE_STREAM,
         severity="block",
         trigger=re.compile(
             r"\b(?:going|go|we['’]re|are|be|being|streaming|"
             r"stream)\s+live\b[^.!?]{0,60}\b(?:surgery|or\b|operating room|procedure|lipo|bbl|"
             r"augmentation|rhinoplasty|injecting|table)"
+            r"|\b(?:going|go|be|we['’]re) live\b[^.!?]{0,60}\b(?:treatment room|doing|does|performs?|"
+            r"injects?|injecting)\b"
+            r"|\b(?:ig|insta|instagram|tiktok|facebook|fb) live\b[^.!?]{0,60}\b(?:doing|does|"
+            r"performs?|injects?|client|patient)\b|\bin real time\b"
             r"|\blive[- ]?stream(?:ing|ed)?\b|\blive from the (?:or|operating room|"
             r"surgical suite)\b"
             r"|\blive (?:surgery|procedure|operation)\b|\bwatch (?:it )?live\b|\btune in live\b"
@@ -220,7 +237,7 @@ RULES: tuple[PhraseRule, ...] = (
         ),
     ),
     PhraseRule(
-        rule="ASPS-ADV-GUIDELINES",
+        rule="ASPS-GRAPHIC-CONTENT",
         category=Category.GRAPHIC,
         severity="review",
         trigger=re.compile(
@@ -257,6 +274,7 @@ _UK_PRIZE = re.compile(
     _I,
 )
 _UK_U18 = re.compile(
+    r"(?<!anyone )(?<!no one )(?<!nobody )(?<!not )(?<!never treat )"
     r"\b(?:prom|back to school|teens?|teenagers?|under[- ]?18s?|sixth form|gcse|"
     r"students? (?:aged )?1[3-7]|"
     r"sweet sixteen|16th birthday|17th birthday|school leavers?|freshers)\b|#prom\w*",
@@ -268,6 +286,7 @@ _UK_U18 = re.compile(
 # do not present results).
 _BEFORE_AFTER = re.compile(
     r"\bbefore\s*(?:and|&|\+|/|n|&amp;|vs\.?|versus|to|->|→|➡️?|>)\s*after\b|"
+    r"\bantes\s*(?:y|&|/|vs\.?)\s*despu[eé]s\b|"
     r"#beforeandafter\w*|#beforeafter\w*|\bb\s*[&/]\s*a\b|#transformation\w*|\btransformation\b|"
     r"\bresults? (?:from|of) (?:her|his|their|this|our)\b",
     _I,

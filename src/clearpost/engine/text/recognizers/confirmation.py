@@ -16,6 +16,10 @@ from clearpost.engine.text.context import TextContext
 from clearpost.engine.text.model import Category, Finding
 from clearpost.engine.text.recognizers import OUTBOUND
 
+_DAYS = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|"
+    r"sat|sun|tomorrow|tmrw|tonight|today|soon|next week|next month)"
+)
 _CARE = (
     r"(?:surgery|surgeries|procedure|procedures|visit|appointment|appt|consult|consultation|"
     r"treatment|treatments|results?|recovery|healing|follow[- ]?up|post[- ]?op|session|"
@@ -64,7 +68,8 @@ _RELATIONSHIP = re.compile(
     r"|\bwhen you (?:came in|were (?:here|in)|visited|had)\b"
     r"|\byou(?:['’]re| are) (?:healing|recovering)\b"
     r"|\b(?:since|after|before) your\b"
-    r"|\bwe (?:treated|saw|operated on|injected|did your)\b"
+    r"|\bwe (?:treated|saw|operated on|injected|did your|drained|removed|dissolved|redid|"
+    r"re-?did|revised|corrected)\b"
     r"|\b(?:our|my) (?:records|chart|notes) (?:show|say|indicate)"
     r"|\bit was (?:a pleasure|great|lovely|so nice) (?:treating|seeing|having) you\b"
     r"|\bthank you for (?:choosing|trusting) (?:us|dr\.?\s+\w+)\s+(?:with|for)\b"
@@ -103,7 +108,30 @@ _RELATIONSHIP = re.compile(
     r"|\b(?:tu|su)\s+(?:[\wáéíóúñ]+\s+){0,2}?(?:cita|tratamiento|cirug[ií]a|retoque|consulta|"
     r"procedimiento|resultados?|recuperaci[oó]n|relleno|labios|nariz|operaci[oó]n|"
     r"experiencia con)\b"
-    r"|\b(?:atenderte|atenderla|atenderlo)\b",
+    r"|\b(?:atenderte|atenderla|atenderlo)\b"
+    # A booked visit named to the person, a return for more care, the reader called a
+    # patient (issue 11's reference cases): "See you Tuesday for your consultation!",
+    # "come back for a touch-up", "you were such a fun patient".
+    rf"|\bsee (?:you|u|ya) (?:on |this |next )?{_DAYS}\b[^.!?]{{0,25}}\bfor (?:your|ur|the|a)\b"
+    r"|\b(?:come|coming|pop|swing) (?:back|in again)\b[^.!?]{0,20}\bfor (?:a|your|ur|another)\s+"
+    r"(?:quick\s+|little\s+|free\s+)?(?:touch[- ]?up|top[- ]?up|follow[- ]?up|refresh|check[- ]?in|"
+    r"round|session|syringe)"
+    r"|\b(?:you(?:['’]re| are| were)|u r|u were|u are|ur) (?:such |so |the |a |an |our )*"
+    r"(?:[\w-]+ )?"
+    r"(?:patient|client)\b(?! coordinator| care| advocate| experience| portal)",
+    re.IGNORECASE,
+)
+# A caption that says what "our patient" had is about one person's care, identifier or
+# not: "Our patient just had her third Botox session".
+_OUR_PATIENT_HAD = re.compile(
+    r"\b(?:our|this|today['’]s) (?:\w+ )?(?:patient|client)\b(?! coordinator| care| advocate|"
+    r" experience| portal)"
+    r"[^.!?]{0,30}?\b(?:just )?(?:had|got|did|came in|finished|completed|underwent|is now|"
+    r"was|from)\b"
+    r"|\bone of our (?:\w+ ){0,2}(?:patients|clients)\b"
+    r"|\b(?:came|popped|stopped) in (?:together |today |this morning |yesterday )?for "
+    r"(?:her|his|their|matching)\b"
+    r"|\bour \d{1,2}(?::\d\d)?(?: ?(?:am|pm))? (?:today|appt|appointment|this morning)\b",
     re.IGNORECASE,
 )
 _CAPTION_CARE = re.compile(
@@ -119,7 +147,25 @@ class ConfirmationRecognizer:
 
     def analyze(self, ctx: TextContext, identifiers_found: bool = False) -> list[Finding]:
         if ctx.kind == "caption":
-            return []
+            m = _OUR_PATIENT_HAD.search(ctx.text)
+            if m is None:
+                return []
+            return [
+                Finding(
+                    rule="SCOPE-PHI-IMAGE",
+                    category=Category.PATIENT_CONFIRMATION,
+                    severity="block",
+                    start=m.start(),
+                    end=m.end(),
+                    text=m.group(),
+                    message=(
+                        "The caption describes one patient's care; post it only with that "
+                        "patient's authorization."
+                    ),
+                    suggestion="Describe the treatment in general, or attach the authorization.",
+                    recognizer=self.name,
+                )
+            ]
         for m in _SECOND_PERSON.finditer(ctx.text):
             if _INVITATION.search(
                 ctx.text[max(0, m.start() - 25) : m.start()]

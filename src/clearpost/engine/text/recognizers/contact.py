@@ -27,6 +27,9 @@ _PRACTICE_CUE = re.compile(
     r"\s*(?:at|on|:|-)?\s*$",
     re.IGNORECASE,
 )
+_JOINED = re.compile(
+    r"(?:[\w.+-]+@[\w.-]+\.[A-Za-z]{2,}|\+?[\d() .-]{7,18}\d)\s*(?:,|or|and|/)\s*$"
+)
 _ROLE_MAILBOX = re.compile(
     r"^(?:info|hello|hi|contact|office|appointments?|booking|bookings|frontdesk|front\.desk|"
     r"concierge|reception|team|admin|care|support|privacy|marketing)@",
@@ -58,7 +61,16 @@ class ContactRecognizer:
 
     @staticmethod
     def _practice(ctx: TextContext, start: int) -> bool:
-        return bool(_PRACTICE_CUE.search(ctx.text[max(0, start - 30) : start]))
+        """An invitation to contact the practice right before the value, or before an
+        earlier practice contact joined by "or"/"and" ("email us at a@x.com or b@x.com")."""
+        before = ctx.text[max(0, start - 30) : start]
+        if _PRACTICE_CUE.search(before):
+            return True
+        joined = _JOINED.search(ctx.text[max(0, start - 120) : start])
+        if joined is None:
+            return False
+        first = start - len(joined.group(0))
+        return bool(_PRACTICE_CUE.search(ctx.text[max(0, first - 30) : first]))
 
     def _finding(self, ctx: TextContext, start: int, end: int, what: str) -> Finding:
         return Finding(

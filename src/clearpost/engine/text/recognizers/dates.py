@@ -76,12 +76,17 @@ _DATE = re.compile(
 )
 _PROMO = re.compile(
     r"\b(?:book(?:ing)?|special|specials|sale|offer|event|open house|join us|rsvp|hours|"
-    r"closed|open|ends?|until|through|thru|deadline|webinar|holiday|launch|register|sign up|"
+    r"closed|open|opens|reopens?|reopening|ends?|until|through|thru|deadline|webinar|holiday|launch|register|sign up|"
     r"promo|deal|giveaway|contest|enter|spots?|availability|available|schedule|"
     r"doors|class|seminar|starting|starts|begins?|live q&a|q&a|openings?|slots?)\b",
     re.IGNORECASE,
 )
 _NOT_DATE = re.compile(r"^(?:24/7|1/2)$")
+_TIME_OR_MEASURE = re.compile(
+    r"\s*(?:am|pm|a\.m\.|p\.m\.|hrs?|hours?|kg|kilos?|kilograms?|lbs?|pounds?|stone|ml|cc|"
+    r"l\b|litres?|liters?|cm|mm|inch(?:es)?|units?|%|x\b|times)",
+    re.IGNORECASE,
+)
 # "10/10 recommend", "would give it 9/10": a score out of ten, not a date.
 _SCORE = re.compile(r"^(?:10|[1-9])/10$")
 _SCORE_CONTEXT = re.compile(
@@ -116,6 +121,8 @@ class DateRecognizer:
                 r"\s*(?:off|%)", ctx.text[m.end() : m.end() + 5]
             ):
                 continue
+            if "." in value and _TIME_OR_MEASURE.match(ctx.text, m.end()):
+                continue  # "6.30pm" is a time, "3.2 kilograms" a weight
             if (
                 "/" in value
                 and "." not in value

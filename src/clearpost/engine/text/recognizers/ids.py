@@ -25,7 +25,8 @@ _LABELLED = re.compile(
     r"subscriber(?: id| number)|group(?: number| no\.?| #)|claim(?: number| no\.?| #)?|"
     r"invoice(?: number| no\.?| #)?|ssn|social security(?: number)?|license(?: number| no\.?| #)|"
     r"licence(?: number| no\.?| #)|plate(?: number)?|serial(?: number| no\.?| #)?|"
-    r"nhs(?: number| no\.?)?|rx(?: number| no\.?| #)?|prescription(?: number| no\.?| #)|"
+    r"nhs(?: number| no\.?)?|hospital(?: number| no\.?| #| id)|"
+    r"rx(?: number| no\.?| #)?|prescription(?: number| no\.?| #)|"
     r"id(?: number| no\.?| #))"
     # The value may be written in spaced or dashed groups: "XJH 882 104 557", "6019 1842 ...".
     r"(?:\s+(?:is|was|to|as)\s+|\s*(?:is|was|:|#|=|-)\s*|\s+)(?P<value>(?:(?!(?:that|this|from|since|for|with|and|was|is|of|the|in|on|year|"

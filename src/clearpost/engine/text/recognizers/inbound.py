@@ -1,10 +1,11 @@
 """Inbound comments: what a moderator must do with each one.
 
-Post-op and personal medical questions go to the treating team privately (strangers
-online should not answer them, and neither should the practice in public); a patient's
+Post-op and personal medical questions go to the treating team privately, through a
+secure channel (ASPS-SECURE-CHANNEL: strangers online should not answer them, and
+neither should the practice in public); a patient's
 self-disclosure must never be confirmed (SCOPE-SELF-DISCLOSED); a negative review gets
 only the generic reply (HIPAA-REVIEW-NO-CONFIRM; FTC-CRR-SUPPRESSION forbids threats);
-spam is removed.
+spam is hidden and never engaged with (MOD-SPAM-REMOVAL).
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ _QUESTION = re.compile(
 # "can i get a bbl if my mom signs", "can u still do filler while breastfeeding": whether
 # this person may have a treatment. Spanish: "¿cuánto tiempo tengo que esperar ... lipo?".
 _QUESTION_ELIGIBLE = re.compile(
+    # How much this person needs, whether it works on their skin: a consultation question.
+    r"\bhow many (?:units|syringes|sessions|ml|cc) (?:would|do|will|should) (?:i|u) need\b"
+    r"|\bdoes (?:\w+ ){1,3}work (?:on|for) (?:my|dark|darker|black|brown|thin|oily|sensitive|"
+    r"older)\b|"
     r"\bcan (?:i|u|you|we) (?:still |even )?(?:get|have|do)\b[^.!?]{0,40}\b(?:if|while|when|"
     r"since|with)\b"
     r"|¿?\s*(?:cu[aá]nto tiempo|puedo|es normal|debo|cu[aá]ndo puedo)\b[^?]{0,80}\b(?:despu[eé]s|"
@@ -125,6 +130,11 @@ _SPAM = re.compile(
     r"\bfree iphone\b|\bgift ?card\b|\bsugar (?:daddy|mommy)\b|\bonlyfans\b|\bcollab\?? dm\b|"
     r"\bpromote (?:your|this) (?:page|account)\b|\bsend (?:it )?to @\w+\b|\bget verified\b|"
     r"\bdm me\W*$|(?<!questions )(?<!questions, )\b(?:message|msg|inbox|pm) me\b|\bfast (?:\w+ )?(?:delivery|shipping)\b|"
+    # Phishing posing as the platform, and door-to-door injectors.
+    r"\b(?:verify|confirm) (?:your )?(?:login|account|page|identity)?\s*at\b|\bpage (?:violates|"
+    r"has violated|will be (?:deleted|disabled|removed))|\baccount (?:has been|was|will be) "
+    r"(?:flagged|suspended|disabled|deleted)\b|\bofficial (?:meta|instagram|facebook|tiktok) "
+    r"support\b|\bi come to (?:ur|your) (?:house|home|place)\b|\$\d+ ?/ ?syringe\b|"
     r"\bwholesale\b|\bcheap\b[^.!?]{0,30}\b(?:kits?|products?|pens?|vials?)\b|"
     # Sending readers to another account: "DM @glowdeals.tx", "Follow @x for giveaways".
     r"\bdm @[\w.]+|\bfollow @[\w.]+ for\b|\bno licen[cs]e needed\b",
@@ -142,9 +152,9 @@ class InboundRecognizer:
             (
                 _SPAM,
                 Category.SPAM,
-                "FTC-CRR-SUPPRESSION",
+                "MOD-SPAM-REMOVAL",
                 "block",
-                "Spam: removal is allowed for content unrelated to the practice.",
+                "Spam, a scam or a solicitation: hide it and do not engage.",
             ),
             (
                 _NEGATIVE,
@@ -177,7 +187,7 @@ class InboundRecognizer:
                     ctx,
                     q,
                     Category.INBOUND_MEDICAL_QUESTION,
-                    "HIPAA-REVIEW-NO-CONFIRM",
+                    "ASPS-SECURE-CHANNEL",
                     "review",
                     "A personal medical question: redirect privately to the treating team; "
                     "do not answer in public.",

@@ -134,6 +134,15 @@ _PRACTICE_CUE = re.compile(
     r"proudly|open in|now open|welcome to|come see us)\b",
     re.IGNORECASE,
 )
+# Without a profile, an invitation to the practice's own address marks it as theirs:
+# "visit us at 88 Brickell Ave", "reach us at ...", "our office is at ...".
+_OUR_ADDRESS = re.compile(
+    r"\b(?:(?:visit|find|reach|see|meet|join) us|our (?:office|clinic|practice|studio|spa|"
+    r"new location|address)(?: is)?|the (?:office|clinic|practice)(?: is)?|"
+    r"we(?:['’]re| are) (?:located|based)|come (?:see|visit) us|stop by|drop by)"
+    r"\s*(?:at|on|:|-)?\s*$",
+    re.IGNORECASE,
+)
 _GENERIC_VENUE = frozenset(
     {"the", "our", "high", "school", "club", "gym", "hotel", "college", "university"}
 )
@@ -146,7 +155,9 @@ class LocationRecognizer:
     def analyze(self, ctx: TextContext) -> list[Finding]:
         spans: list[tuple[int, int, str]] = []
         for m in _ADDRESS.finditer(ctx.text):
-            if self._own(ctx, m.group()):
+            if self._own(ctx, m.group()) or _OUR_ADDRESS.search(
+                ctx.text[max(0, m.start() - 40) : m.start()]
+            ):
                 continue
             spans.append((m.start(), m.end(), "A street address"))
         for m in _APT_ADDRESS.finditer(ctx.text):

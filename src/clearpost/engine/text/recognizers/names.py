@@ -71,6 +71,66 @@ ROLE_BEFORE = frozenset(
         "student",
     }
 )
+# A team member introduced with their role is the practice's own, not a patient: "Meet
+# Joy, our patient coordinator", "our lead injector Brianna", "ask for Denise at the
+# front desk". The role noun must be a staff role; "our patient Sarah" stays a patient.
+STAFF_ROLE_WORDS = frozenset(
+    {
+        "coordinator",
+        "injector",
+        "esthetician",
+        "aesthetician",
+        "receptionist",
+        "scheduler",
+        "concierge",
+        "surgeon",
+        "physician",
+        "practitioner",
+        "hygienist",
+        "dermatologist",
+        "anesthesiologist",
+        "anaesthetist",
+        "technician",
+    }
+)
+_ROLE_NOUN = (
+    r"(?:coordinator|injector|nurse(?: injector| practitioner)?|esthetician|aesthetician|"
+    r"receptionist|(?:office |practice |clinic )?manager|surgeon|doctor|physician|pa-?c|pa|np|"
+    r"rn|practitioner|(?:medical |surgical )?assistant|scheduler|concierge|founder|co-?founder|"
+    r"owner|(?:medical )?director|hygienist|specialist|technician|tech|therapist|consultant|"
+    r"team member|provider|dermatologist|anaesthetist|anesthesiologist|lead|front desk|"
+    r"(?:skin|laser|beauty|lash|brow) (?:expert|guru|artist)|artist|expert)"
+)
+_ROLE_PHRASE = rf"(?:[\w'’-]+\s+){{0,3}}?{_ROLE_NOUN}"
+_STAFF_AFTER = re.compile(
+    rf"\s*(?:,|\(|-|–|—)?\s*(?:(?:who )?is |(?:she|he)['’]s )?"
+    rf"(?:our|the practice['’]s|the clinic['’]s|the office['’]s|your)\s+{_ROLE_PHRASE}\b"
+    rf"|\s+(?:at|on|from) (?:our|the) front desk\b",
+    re.IGNORECASE,
+)
+_STAFF_BEFORE = re.compile(
+    rf"\b(?:our|your)\s+{_ROLE_PHRASE}\s*[,:]?\s*$"
+    r"|\b(?:ask for|speak (?:to|with)|talk (?:to|with)|book (?:in )?with|schedule with|"
+    r"appointment with|consult(?:ation)? with|ask (?:our|your) (?:team|office) for)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _staff_introduced(ctx: TextContext, tok: Token) -> bool:
+    """The practice introducing or pointing to one of its team, by role or by an invitation
+    to ask for them; or a role the profile names next to the name."""
+    if _STAFF_AFTER.match(ctx.text, tok.end):
+        return True
+    if _STAFF_BEFORE.search(ctx.text[max(0, tok.start - 60) : tok.start]):
+        return True
+    roles = ctx.profile.staff_roles
+    if roles:
+        window = ctx.lower[tok.end : tok.end + 60]
+        before = ctx.lower[max(0, tok.start - 60) : tok.start]
+        return any(r in window[:40] or before.endswith(r + " ") for r in roles)
+    return False
+
+
 # Words that introduce a name outright: "Guadalupe aka Lupe".
 NAMING_WORDS = frozenset({"aka", "named", "nicknamed", "called"})
 # Words right before a word that make it a name: "thank you, Grace", "meet Hope".
@@ -381,7 +441,9 @@ ADDRESS_WORDS = frozenset(
 _GREETINGS = frozenset({"hi", "hey", "hello", "dear", "hiya", "morning"})
 POSSESSIVE_WORDS = frozenset({"my", "her", "his", "our", "your", "their", "ur"})
 # Spanish function words that are also names in the lists ("una", "sol").
-_SPANISH_FUNCTION = frozenset({"una", "uno", "unas", "unos", "del", "las", "los", "mis", "tus"})
+_SPANISH_FUNCTION = frozenset(
+    {"una", "uno", "unas", "unos", "del", "las", "los", "mis", "tus", "su", "sus", "pero"}
+)
 _SPANISH_HINT = re.compile(
     r"\b(?:de|la|el|que|y|me|en|por|para|con|muy|mi|tu|se|lo|aqu[ií]|gracias|hola)\b"
 )
@@ -457,13 +519,39 @@ _NUMBER_AFTER = re.compile(r"\s*\d")
 _VOCATIVE_END = re.compile(r"\s*(?:[!.?,;:)]|$|[\U0001F300-\U0001FAFF\u2600-\u27BF])")
 _LIST_AFTER = re.compile(r",\s*[^\W\d_]+\s*(?:,|and\b|&)", re.IGNORECASE)
 # "Valentine's Day", "St Patrick's Day", "Mother's Day": a holiday, not a person.
-_HOLIDAY_AFTER = re.compile(r"['’]?s\s+(?:day|eve)\b")
+_HOLIDAY_AFTER = re.compile(
+    r"['’]?s\s+(?:day|eve)\b|(?:\s+(?:luther|king|jr\.?)){1,3}\s+(?:jr\.?\s+)?day\b",
+    re.IGNORECASE,
+)
+# Words that are not a person here, whatever the name lists say: a pet ("his dog Rocco"),
+# a month before a day ("Jan 19"), a season arriving ("Summer's coming"), a holiday
+# ("Martin Luther King Jr. Day"), a word stretched for emphasis ("stoppp").
+_PET_BEFORE = re.compile(
+    r"\b(?:dog|dogs|pup|puppy|cat|kitty|kitten|pet|pets|horse|pony|bunny|doggo|fur ?baby)"
+    r"(?:['’]s name is)?\s*,?\s*$",
+    re.IGNORECASE,
+)
+_MONTH_ABBR = frozenset(
+    {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
+)
+_DAY_AFTER = re.compile(r"\.?\s*\d{1,2}(?:st|nd|rd|th)?\b")
+_SEASON_COMING = re.compile(
+    r"['’]s\s+(?:coming|here|almost|nearly|around|over|finally)\b"
+    r"|\s+is\s+(?:coming|here|almost|nearly|around|over)\b",
+    re.IGNORECASE,
+)
+_SEASONS = frozenset({"summer", "spring", "winter", "autumn", "fall"})
+_STRETCHED = re.compile(r"([a-z])\1\1", re.IGNORECASE)
+_HOLIDAY_NAMES = re.compile(r"\bmartin luther king\b", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=64)
 def _spanish(lower: str) -> bool:
-    """Whether the text reads as Spanish (two function words), once per text."""
+    """Whether the text reads as Spanish (two function words, or an opening ¿ or ¡), once
+    per text."""
+    if "¿" in lower or "¡" in lower:
+        return True
     hits = _SPANISH_HINT.finditer(lower)
     return next(hits, None) is not None and next(hits, None) is not None
 
@@ -508,6 +596,8 @@ class NameRecognizer:
                 or low in lexicon.NEVER_NAMES
                 or _HOLIDAY_AFTER.match(ctx.lower, tok.end)
                 or self._not_a_person(ctx, tokens, i)
+                or low in STAFF_ROLE_WORDS
+                or _staff_introduced(ctx, tok)
             ):
                 i += 1
                 continue
@@ -660,6 +750,17 @@ class NameRecognizer:
         practice's own street after "on" ("the one on Lamar")."""
         tok = tokens[i]
         prev = tokens[i - 1] if i > 0 else None
+        if _PET_BEFORE.search(ctx.text[max(0, tok.start - 25) : tok.start]):
+            return True
+        if tok.lower in _MONTH_ABBR and _DAY_AFTER.match(ctx.text, tok.end):
+            return True
+        if tok.lower in _SEASONS and _SEASON_COMING.match(ctx.text, tok.end):
+            return True
+        if _STRETCHED.search(tok.text):
+            return True
+        for m in _HOLIDAY_NAMES.finditer(ctx.text):
+            if m.start() <= tok.start < m.end():
+                return True
         if (
             prev is not None
             and prev.lower in {"st", "saint", "san", "santa", "ste"}

@@ -23,6 +23,8 @@ _DRUGS = (
     r"retinol|retin-a|tretinoin|fish oil|vitamin e|meds|medication|pills?)"
 )
 _ADVICE = re.compile(
+    r"\b(?:you(?:['’]re| are) (?:a |an )?(?:great|good|perfect|ideal|excellent|poor|bad) "
+    r"candidate\b)|"
     r"\b(?:you should|you(?:['’]ll)? need to|you can|make sure (?:you|to)|try to|be sure to|"
     r"go ahead and|"
     r"i(?:['’]d)? (?:recommend|suggest)|we(?:['’]d)? (?:recommend|suggest)|just)"
@@ -65,7 +67,7 @@ _ADVICE = re.compile(
 )
 _SEXUALISING = re.compile(
     r"\b(?:sexy|thicc|thick af|booty|boobies|boobs|titties|tatas|juicy|yummy|"
-    r"bombshell|snatched|bangin[g']?|smokin[g']?|fine as|fire body|body is fire|dime piece|"
+    r"bombshell|snatched|bangin[g']?|smokin['’]?(?=\s|$)|smoking hot|fine as|fire body|body is fire|dime piece|"
     r"jiggle|cleavage for days)\b",
     _I,
 )
@@ -124,7 +126,7 @@ class MedicalAdviceRecognizer:
             return []
         return [
             Finding(
-                rule="HIPAA-REVIEW-NO-CONFIRM",
+                rule="ASPS-NO-ONLINE-ADVICE",
                 category=Category.MEDICAL_ADVICE,
                 severity="block" if ctx.kind == "reply" else "review",
                 start=m.start(),
@@ -143,12 +145,38 @@ class MedicalAdviceRecognizer:
         ]
 
 
+# A public reply that blames, mocks or argues with the reviewer: unprofessional, and it
+# usually confirms the care as well ("you were the one who went hiking after surgery").
+_HOSTILE_REPLY = re.compile(
+    r"\byou (?:were|are) the one who\b|\blike an adult\b|\bnot our fault\b|"
+    r"\byou(?:['’]re| are) calling us\b|\bmaybe (?:next time )?(?:you should|try)\b|"
+    r"\bperhaps if you had\b|\bif you had (?:followed|listened)\b|\bwith respect, you\b|"
+    r"\byou showed up (?:\d+ (?:minutes|mins|hours?) )?late\b|\bargued with\b|"
+    r"\bu think that['’]?s (?:swollen|bad|bruised)\b|\bget over it\b|\bstop whining\b",
+    re.IGNORECASE,
+)
+
+
 class ProfessionalismRecognizer:
     name = "professionalism"
     kinds = OUTBOUND
 
     def analyze(self, ctx: TextContext) -> list[Finding]:
         findings: list[Finding] = []
+        if ctx.kind in ("reply", "dm_reply"):
+            h = _HOSTILE_REPLY.search(ctx.text)
+            if h:
+                findings.append(
+                    self._finding(
+                        ctx,
+                        h.start(),
+                        h.end(),
+                        "block",
+                        "Blaming, mocking or arguing with a reviewer in public is unprofessional "
+                        "and usually reveals their care.",
+                        "Reply with the generic message and continue privately.",
+                    )
+                )
         m = _SEXUALISING.search(ctx.text) or _TRIVIAL.search(ctx.text)
         if m:
             findings.append(
@@ -200,7 +228,7 @@ class ProfessionalismRecognizer:
         suggestion: str,
     ) -> Finding:
         return Finding(
-            rule="ASPS-ADV-GUIDELINES",
+            rule="ASPS-PROFESSIONAL-TONE",
             category=Category.UNPROFESSIONAL,
             severity="block" if severity == "block" else "review",
             start=start,

@@ -22,7 +22,7 @@ class Shout:
             return []
         return [
             Finding(
-                rule="ASPS-ADV-GUIDELINES",
+                rule="ASPS-PROFESSIONAL-TONE",
                 category=Category.UNPROFESSIONAL,
                 severity="review",
                 start=pos,

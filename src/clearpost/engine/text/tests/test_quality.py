@@ -37,6 +37,7 @@ def test_corpus_files_are_built_from_their_sources() -> None:
     assert (CORPUS_DIR / "holdout3.jsonl").read_text("utf-8") == render(build("holdout3.txt"))
     assert (CORPUS_DIR / "holdout4.jsonl").read_text("utf-8") == render(build("holdout4.txt"))
     assert (CORPUS_DIR / "holdout5.jsonl").read_text("utf-8") == render(build("holdout5.txt"))
+    assert (CORPUS_DIR / "learned_dev.jsonl").read_text("utf-8") == render(build("learned_dev.txt"))
 
 
 def test_corpus_shape() -> None:

@@ -28,19 +28,7 @@
   check.addEventListener("click", function (event) {
     var button = event.target.closest("button");
     if (!button) { return; }
-    if (button.classList.contains("fix")) {
-      var start = parseInt(button.getAttribute("data-start"), 10);
-      var end = parseInt(button.getAttribute("data-end"), 10);
-      var text = button.getAttribute("data-text") || "";
-      var value = caption.value;
-      if (value.slice(start, end) !== text) {
-        start = value.indexOf(text);
-        end = start + text.length;
-      }
-      if (start < 0) { return; }
-      caption.value = value.slice(0, start) + button.getAttribute("data-replacement") + value.slice(end);
-      changed();
-    } else if (button.classList.contains("use-suggestion")) {
+    if (button.classList.contains("use-suggestion")) {
       caption.value = button.getAttribute("data-text") || caption.value;
       changed();
     } else if (button.classList.contains("insert-timeframe")) {

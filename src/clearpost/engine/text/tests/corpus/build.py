@@ -24,7 +24,12 @@ CODES = {
 _SPAN = re.compile(r"\[([NDCLIHA]):([^\]]+)\]")
 
 
-def parse_line(line: str, number: int) -> dict[str, Any]:
+# Blind sets and the practice whose voice they are written in (a line's own "@practice"
+# still wins). Their profiles are the *_practice.toml files beside this module.
+BLIND_SETS = {"blind6.txt": "luma", "blind7.txt": "hartwell", "blind8.txt": "summit"}
+
+
+def parse_line(line: str, number: int, default_practice: str = "us") -> dict[str, Any]:
     head, decision, cats, marked = (p.strip() for p in re.split(r"\s*\|\s*", line, maxsplit=3))
     kind, _, practice = head.partition("@")
     spans: list[dict[str, Any]] = []
@@ -43,11 +48,13 @@ def parse_line(line: str, number: int) -> dict[str, Any]:
     text = "".join(text_parts)
     for s in spans:
         s["text"] = text[s["start"] : s["end"]]
-    categories = sorted({c for c in cats.split(",") if c} | {s["category"] for s in spans})
+    # "-" or "none" is how some writers mark "no non-PHI category".
+    named = {c.strip() for c in cats.split(",")} - {"", "-", "none", "None"}
+    categories = sorted(named | {s["category"] for s in spans})
     return {
         "id": f"t{number:03d}",
         "kind": kind,
-        "practice": practice or "us",
+        "practice": practice.strip() or default_practice,
         "text": text,
         "decision": decision,
         "categories": categories,
@@ -57,9 +64,10 @@ def parse_line(line: str, number: int) -> dict[str, Any]:
 
 def build(source: str = "source.txt") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    default = BLIND_SETS.get(source, "us")
     for line in (HERE / source).read_text("utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            rows.append(parse_line(line, len(rows) + 1))
+            rows.append(parse_line(line, len(rows) + 1, default))
     return rows
 
 
@@ -74,3 +82,8 @@ if __name__ == "__main__":
     (HERE / "holdout3.jsonl").write_text(render(build("holdout3.txt")), encoding="utf-8")
     (HERE / "holdout4.jsonl").write_text(render(build("holdout4.txt")), encoding="utf-8")
     (HERE / "holdout5.jsonl").write_text(render(build("holdout5.txt")), encoding="utf-8")
+    (HERE / "learned_dev.jsonl").write_text(render(build("learned_dev.txt")), encoding="utf-8")
+    for blind in BLIND_SETS:
+        if (HERE / blind).exists():
+            out = HERE / blind.replace(".txt", ".jsonl")
+            out.write_text(render(build(blind)), encoding="utf-8")
