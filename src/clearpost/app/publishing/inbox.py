@@ -84,12 +84,17 @@ def collect(pub: Publication) -> int:
 
 
 def collect_reviews(account: ConnectedAccount) -> int:
-    """A review site's reviews of the practice (Google Business Profile): same inbox,
-    same classification; the business cannot hide a review, so PHI goes to a person."""
+    """Reviews of the practice (Google Business Profile reviews, Facebook Page
+    recommendations): same inbox, same classification; a business cannot hide a review,
+    so one exposing PHI goes to a person, and replies go through the platform's reply
+    endpoint once checked."""
     try:
         provider = provider_for(account)
         token = accounts.usable_token(account)
-        reviews = provider.list_comments(account.external_id, token)
+        reader = getattr(provider, "list_reviews", None)
+        if reader is None:
+            return 0
+        reviews = reader(account.external_id, token)
     except (ProviderError, NotSupported, LiveCallRefused) as exc:
         log.warning("reviews of %s not collected: %s", account.public_id, exc)
         return 0
@@ -245,7 +250,7 @@ def poll_due(now: dt.datetime | None = None) -> int:
     ).exclude(comments_polled_at__gt=now - POLL_EVERY)
     found = sum(collect(p) for p in pubs.select_related("account", "post", "practice"))
     review_sites = ConnectedAccount.objects.filter(
-        platform=Platform.GBP, status=AccountStatus.ACTIVE
+        platform__in=(Platform.GBP, Platform.FACEBOOK), status=AccountStatus.ACTIVE
     ).exclude(reviews_polled_at__gt=now - POLL_EVERY)
     return found + sum(collect_reviews(a) for a in review_sites.select_related("practice"))
 

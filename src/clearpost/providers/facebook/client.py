@@ -276,6 +276,32 @@ class FacebookProvider:
             parent_id=parent,
         )
 
+    def list_reviews(self, page_id: str, token: str) -> list[Comment]:
+        """Page recommendations; each Comment's ID is its story, which replies go to."""
+        body = self.http.json(
+            "GET",
+            self._p(f"{page_id}/ratings"),
+            params={
+                "fields": "reviewer,review_text,recommendation_type,created_time,open_graph_story",
+                "access_token": token,
+            },
+        )
+        out = []
+        for r in body.get("data", []):
+            story = str((r.get("open_graph_story") or {}).get("id", ""))
+            verdict = (
+                "Recommends" if r.get("recommendation_type") == "positive" else "Doesn't recommend"
+            )
+            out.append(
+                Comment(
+                    id=story,
+                    text=f"[{verdict}] {r.get('review_text', '')}",
+                    author=str((r.get("reviewer") or {}).get("name", "")),
+                    created_at=_parse_time(str(r.get("created_time", ""))),
+                )
+            )
+        return out
+
     def hide_comment(self, comment_id: str, token: str) -> None:
         self.http.json(
             "POST", self._p(comment_id), data={"is_hidden": "true", "access_token": token}

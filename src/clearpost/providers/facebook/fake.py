@@ -29,6 +29,7 @@ class FacebookFake(GraphFake):
         self.posts: dict[str, dict[str, Any]] = {}
         self.photos: dict[str, dict[str, Any]] = {}
         self.videos: dict[str, dict[str, Any]] = {}
+        self.stories: dict[str, dict[str, Any]] = {}  # recommendations' open-graph stories
         super().__init__(**kw)
 
     def routes(self) -> None:
@@ -64,7 +65,26 @@ class FacebookFake(GraphFake):
             "%Y-%m-%dT%H:%M:%S+0000"
         )
 
+    def add_recommendation(
+        self, page_id: str, text: str, recommends: bool = False, name: str = "Visitor"
+    ) -> str:
+        """A Page recommendation; returns its open-graph story ID (what replies go to)."""
+        story = self.new_id(16)
+        self.stories[story] = {
+            "page": page_id,
+            "review_text": text,
+            "recommendation_type": "positive" if recommends else "negative",
+            "reviewer": {"name": name, "id": self.new_id(15)},
+            "created_time": self._fb_iso(),
+            "replies": [],
+        }
+        return story
+
     def _fb_object(self, req: Request, method: str, oid: str, edge: str) -> Response | None:
+        if oid in self.pages and method == "GET" and edge == "ratings":
+            return self._ratings(req, oid)
+        if oid in self.stories and method == "POST" and edge == "comments":
+            return self._story_reply(req, oid)
         if oid in self.pages:
             if method == "POST" and edge in ("feed", "photos", "videos"):
                 return self._create(req, oid, edge)
@@ -371,6 +391,29 @@ class FacebookFake(GraphFake):
             return gerror("(#100) Missing message", 100)
         cid = self.add_comment(post_id, message, self.pages[page_id]["name"])
         self.comments[cid].update(parent=parent, by_page=True)
+        return Response(200, {"id": cid})
+
+    def _ratings(self, req: Request, page_id: str) -> Response:
+        err = self._page_token(req, page_id, "ratings", "pages_read_user_engagement")
+        if err:
+            return err
+        data = [
+            {k: v for k, v in st.items() if k not in ("page", "replies")}
+            | {"open_graph_story": {"id": sid}}
+            for sid, st in self.stories.items()
+            if st["page"] == page_id
+        ]
+        return Response(200, {"data": data, "paging": {}})
+
+    def _story_reply(self, req: Request, story: str) -> Response:
+        err = self._page_token(req, self.stories[story]["page"], "reply", "pages_manage_engagement")
+        if err:
+            return err
+        message = req.params.get("message", "")
+        if not message:
+            return gerror("(#100) Missing message", 100)
+        cid = f"{story}_{self.new_id(16)}"
+        self.stories[story]["replies"].append({"id": cid, "message": message})
         return Response(200, {"id": cid})
 
     def _public_post(self, req: Request) -> Response:

@@ -106,6 +106,9 @@ class GbpProvider:
             )
         return out
 
+    def list_reviews(self, location: str, token: str) -> list[Comment]:
+        return self.list_comments(location, token)
+
     def hide_comment(self, comment_id: str, token: str) -> None:
         raise NotSupported(errors.PLATFORM, "hide a review", NO_HIDE)
 

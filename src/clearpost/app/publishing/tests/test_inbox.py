@@ -189,3 +189,34 @@ def test_google_reviews_join_the_inbox_and_phi_waits_for_a_person(
         assert any("reviewReply" in r for r in fake.reviews.values())
     finally:
         fake.stop()
+
+
+def test_facebook_recommendations_join_the_inbox(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clearpost.providers.facebook.fake import FacebookFake
+
+    fake = FacebookFake()
+    fake.start()
+    try:
+        monkeypatch.setenv("CLEARPOST_FACEBOOK_API_BASE", fake.base_url)
+        page = fake.add_page("Riverside")
+        account = ConnectedAccount.objects.create(
+            practice=world.practice,
+            platform="facebook",
+            kind="page",
+            external_id=page,
+            display_name="Riverside",
+        )
+        account.set_tokens(
+            fake.page_token(page, {"pages_read_user_engagement", "pages_manage_engagement"}).token
+        )
+        account.save()
+        story = fake.add_recommendation(page, "Terrible aftercare and nobody returned my calls.")
+        assert inbox.poll_due() == 1
+        row = InboxComment.objects.get(external_id=story)
+        assert row.account == account and "INBOUND_NEGATIVE_REVIEW" in row.categories
+        inbox.send_reply(world.reviewer, row, row.suggested_reply)
+        assert fake.stories[story]["replies"]
+    finally:
+        fake.stop()

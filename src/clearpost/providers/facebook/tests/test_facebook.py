@@ -208,3 +208,19 @@ def test_validate(tmp_path: Path) -> None:
         for p in FacebookProvider("http://127.0.0.1:9").validate(PublishRequest("1", "x", [big, v]))
     }
     assert {"mixed_media", "no_public_url"} <= codes
+
+
+def test_page_recommendations_are_read_and_answered(
+    fake: FacebookFake, page: str, token: str
+) -> None:
+    story = fake.add_recommendation(
+        page, "They told my neighbour about my surgery", recommends=False, name="Ann"
+    )
+    [review] = provider(fake).list_reviews(page, token)
+    assert (
+        review.id == story
+        and review.text.startswith("[Doesn't recommend]")
+        and review.author == "Ann"
+    )
+    rid = provider(fake).reply(story, "We take privacy seriously; please call our office.", token)
+    assert fake.stories[story]["replies"][0]["id"] == rid
