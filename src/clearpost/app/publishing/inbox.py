@@ -196,17 +196,24 @@ def check_reply(practice: Any, text: str) -> Result | None:
         return None
 
 
-def send_reply(actor: Any, row: InboxComment, text: str) -> InboxComment:
-    """Check the reply like a caption, then send it through the platform's reply call."""
+def checked(practice: Any, text: str) -> str:
+    """The reply text once it passes the check (for review sites without a reply API it
+    is then ready to paste); ActionError with the findings otherwise. Fails closed."""
     text = text.strip()
     if not text:
         raise ActionError({"text": "Write a reply first."})
-    result = check_reply(row.practice, text)
+    result = check_reply(practice, text)
     if result is None:
-        raise ActionError({"text": "The reply could not be checked, so it was not sent."})
+        raise ActionError({"text": "The reply could not be checked, so it cannot be used."})
     blocking = [f for f in result.findings if f.severity == "block"]
     if blocking:
         raise ActionError({"text": [f"{f.rule}: {f.message}" for f in blocking]})
+    return text
+
+
+def send_reply(actor: Any, row: InboxComment, text: str) -> InboxComment:
+    """Check the reply like a caption, then send it through the platform's reply call."""
+    text = checked(row.practice, text)
     account = row.publication.account if row.publication is not None else row.account
     if account is None:
         raise ActionError({"": "This comment has no account to reply from."})

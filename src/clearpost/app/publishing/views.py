@@ -203,12 +203,18 @@ def inbox_reply(request: HttpRequest, public_id: str) -> HttpResponse:
     row = InboxComment.objects.for_practice(_practice(user)).filter(public_id=public_id).first()
     if row is None:
         raise Http404("No such comment")
+    text = request.POST.get("text", "")
     try:
-        inbox.send_reply(user, row, request.POST.get("text", ""))
+        if request.POST.get("check_only"):
+            inbox.checked(row.practice, text)
+            messages.success(
+                request, f"Checked, ready to paste where you reply by hand: {text.strip()}"
+            )
+        else:
+            inbox.send_reply(user, row, text)
+            messages.success(request, "Reply checked and sent.")
     except ActionError as exc:
         messages.error(request, str(exc))
-    else:
-        messages.success(request, "Reply checked and sent.")
     return redirect("publishing:inbox")
 
 

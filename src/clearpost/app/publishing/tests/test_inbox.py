@@ -93,9 +93,25 @@ def test_inbox_page_reads_are_audited(
 
     ig_fake.add_comment(live.platform_post_id, "Is Dr Rivera taking new patients?", "q")
     inbox.collect(live)
-    page = login(world.reviewer).get("/publishing/inbox/")
+    client = login(world.reviewer)
+    page = client.get("/publishing/inbox/")
     assert page.status_code == 200 and b"Dr Rivera" in page.content
     assert AuditEvent.objects.filter(action="inbox.read").count() == 1
+    row = InboxComment.objects.get()
+    ok = client.post(
+        f"/publishing/inbox/{row.public_id}/reply/",
+        {"text": "Please call our office.", "check_only": "1"},
+        follow=True,
+    )
+    assert (
+        b"ready to paste" in ok.content and InboxComment.objects.get().state != CommentState.REPLIED
+    )
+    bad = client.post(
+        f"/publishing/inbox/{row.public_id}/reply/",
+        {"text": "Yes Maria, your tummy tuck with us went well.", "check_only": "1"},
+        follow=True,
+    )
+    assert b"HIPAA" in bad.content
 
 
 def test_meta_webhook_needs_a_valid_signature(
