@@ -180,13 +180,21 @@ def test_worker_killed_mid_publish_leaves_exactly_one_post(tmp_path: Path, backe
         time.sleep(3.5)  # the dead worker's lease runs out
         worker = _worker(env, tmp_path / "worker.log")
         _clearpost(env, "manage", "shell", "-c", TICK)
-        assert _wait(
-            lambda: "STATE published" in _clearpost(env, "manage", "shell", "-c", STATE), 90
+        published = _wait(
+            lambda: "STATE published" in _clearpost(env, "manage", "shell", "-c", STATE), 180
+        )
+        assert published, (
+            _clearpost(env, "manage", "shell", "-c", STATE),
+            (tmp_path / "worker.log").read_text()[-3000:],
         )
         assert len(x.live_posts()) == 1
         assert x.count("POST", "/2/tweets") == 1  # reconciled from the timeline, never re-sent
     finally:
         if worker is not None and worker.poll() is None:
             worker.terminate()
-            worker.wait(timeout=15)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait(timeout=10)
         x.stop()
