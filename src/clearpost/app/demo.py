@@ -21,6 +21,7 @@ from clearpost.app.accounts.models import Role, User
 from clearpost.app.authorizations.actions import ensure_default_template
 from clearpost.app.media.demo import seed_media_demo
 from clearpost.app.posts.demo import seed_posts_demo
+from clearpost.app.practices.demo import seed_demo_profile
 from clearpost.app.practices.models import Practice
 from clearpost.app.publishing.demo import seed_accounts
 
@@ -93,6 +94,7 @@ def seed_demo() -> DemoLogins:
             (username, passwords.get(username, "(set before)"), ", ".join(r.label for r in roles))
         )
     ensure_default_template(practice)  # the shipped release template, once
+    seed_demo_profile(practice)  # the practice's own details for the text checks, once
     seed_media_demo(practice, User.objects.get(username="clinician"))  # media library
     seed_posts_demo(practice)  # posts in every state on the calendar
     seed_accounts(practice)  # publishing: the accounts connected to the local fakes

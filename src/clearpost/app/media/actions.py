@@ -245,7 +245,12 @@ def set_progress(public_id: str, generation: int, stage: str, done: int, total: 
     """Live progress for the page's polling (no audit: it is not a change of substance)."""
     MediaItem.objects.filter(
         public_id=public_id, generation=generation, status=MediaStatus.PROCESSING
-    ).update(progress_stage=stage[:32], progress_done=max(0, done), progress_total=max(0, total))
+    ).update(
+        progress_stage=stage[:32],
+        progress_done=max(0, done),
+        progress_total=max(0, total),
+        updated_at=timezone.now(),  # a long video is alive, not stuck
+    )
 
 
 def provenance_flags(report: Mapping[str, Any]) -> list[str]:

@@ -29,8 +29,11 @@ _PLAIN = [
     ("polyglot", "The file is also another kind of file (a hidden document or archive). "
      "Use the original photo from the camera instead."),
     ("decompression bomb", "The picture claims an impossible size. Use another file."),
+    ("decompressionbomb", "The picture claims an impossible size. Use another file."),
     ("over the", "The file is over a size or length limit. Trim or compress it, then try again."),
     ("not a supported", "This is not a photo or video format ClearPost reads. Export it as "
+     "JPEG, PNG, HEIC, MP4 or MOV."),
+    ("not a recognised", "This is not a photo or video format ClearPost reads. Export it as "
      "JPEG, PNG, HEIC, MP4 or MOV."),
     ("unknown format", "This is not a photo or video format ClearPost reads. Export it as "
      "JPEG, PNG, HEIC, MP4 or MOV."),

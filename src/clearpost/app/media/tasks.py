@@ -52,6 +52,7 @@ def run_deid(public_id: str, generation: int) -> str:
         return "skipped"
     work = Path(settings.DATA_DIR) / "work"
     work.mkdir(exist_ok=True, mode=0o700)
+    sweep_work(work)
     tmp = Path(tempfile.mkdtemp(prefix="deid-", dir=work))
     try:
         ext = "." + (item.original_format or "bin")
@@ -82,6 +83,18 @@ def run_deid(public_id: str, generation: int) -> str:
         return "stale" if done is None else done.status
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sweep_work(work: Path, older_than_s: float = 3600) -> None:
+    """A worker killed mid-run (SIGKILL, power loss) cannot clean up: decrypted copies
+    left in the work folder are removed by the next run."""
+    cutoff = time.time() - older_than_s
+    for stale in work.glob("deid-*"):
+        try:
+            if stale.stat().st_mtime < cutoff:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
 
 
 @task()

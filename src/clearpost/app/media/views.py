@@ -121,11 +121,12 @@ def _upload_form(request: HttpRequest) -> HttpResponse:
     assert isinstance(handler, uploads.LimitedUploadHandler)
     accepted: list[MediaItem] = []
     refused: list[dict[str, str]] = []
+    files = request.FILES.getlist("files")  # parses the body: the handler's refusals follow
     for name, reason in handler.refused:
         refusal = intake.UploadRefused(reason)
         actions.record_refusal(user, refusal, request)
         refused.append({"name": name, "reason": refusal.reason, "plain": refusal.plain})
-    for upload in request.FILES.getlist("files"):
+    for upload in files:
         path = (
             Path(upload.temporary_file_path()) if hasattr(upload, "temporary_file_path") else None
         )

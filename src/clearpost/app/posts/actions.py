@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -466,6 +468,44 @@ def create_preview(
             request=request,
         )
     return preview, token
+
+
+def email_preview(
+    actor: User,
+    post: Post,
+    address: str,
+    url_for: Callable[[str], str],
+    request: HttpRequest | None = None,
+) -> PatientPreview:
+    """A new preview link, e-mailed to the patient (the outbox folder in the embedded
+    setup). The address is not stored; the event keeps a masked hint."""
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ActionError({"email": "Enter a valid e-mail address."}) from None
+    with transaction.atomic():
+        preview, token = create_preview(actor, post, request)
+        practice = post.practice
+        EmailMessage(
+            subject=f"Please check a post from {practice.name}",
+            body=(
+                f"{practice.name} would like to post photos or a video of you. Nothing is "
+                "posted unless you approve.\n\nSee exactly what would be posted, and say yes "
+                f"or no, here (the link works once and ends in 7 days):\n{url_for(token)}\n"
+            ),
+            to=[address],
+        ).send(fail_silently=False)
+        name, _, domain = address.partition("@")
+        record(
+            "post.preview_email",
+            actor=actor,
+            obj=post,
+            rule="ASPS-PATIENT-PREVIEW",
+            detail={"preview": preview.public_id, "to": f"{name[:1]}***@{domain}"},
+            request=request,
+        )
+    return preview
 
 
 def preview_for_token(token: str, *, lock: bool = False) -> PatientPreview:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,6 +34,7 @@ from clearpost.engine.text.model import Result as TextResult
 # An approval covers its post's time give or take this much: moving a post within the
 # window keeps the approvals, moving it further voids them, and they expire at its end.
 APPROVAL_WINDOW = dt.timedelta(hours=24)
+log = logging.getLogger(__name__)
 POSTER_ROLES = frozenset({Role.OWNER, Role.CONTENT_CREATOR})
 
 
@@ -96,6 +98,7 @@ def check_caption(practice: Practice, caption: str) -> TextResult | None:
     try:
         return _analyzer(text_profile(practice)).analyze(caption, "caption")
     except Exception:  # any failure means "not checked", never "passed"
+        log.exception("caption check failed; the gate blocks the post until it runs")
         return None
 
 

@@ -125,6 +125,27 @@ def _demo_approval(post: Post, approver: User, then: State) -> None:
         )
 
 
+def _account(practice: Practice, platform: str, kind: str, handle: str) -> ConnectedAccount:
+    """The practice's connected account on the platform (the publishing demo's, when it
+    made one), or a demo one without tokens."""
+    found: ConnectedAccount | None = (
+        ConnectedAccount.objects.filter(practice=practice, platform=platform)
+        .exclude(kind="personal")
+        .order_by("pk")
+        .first()
+    )
+    if found is not None:
+        return found
+    return ConnectedAccount.objects.create(
+        practice=practice,
+        platform=platform,
+        kind=kind,
+        external_id=f"demo-{platform}",
+        display_name=practice.name,
+        handle=handle,
+    )
+
+
 def seed_posts_demo(practice: Practice) -> list[str]:
     """Posts in every state for the demo practice (idempotent). Returns their IDs."""
     if Post.objects.filter(practice=practice).exists():
@@ -133,18 +154,8 @@ def seed_posts_demo(practice: Practice) -> list[str]:
     author = User.objects.get(username="clinician")
     reviewer = User.objects.get(username="reviewer")
     actions.ensure_caption_templates(practice)
-    instagram, _ = ConnectedAccount.objects.get_or_create(
-        practice=practice,
-        platform="instagram",
-        external_id="demo-ig",
-        defaults={"kind": "business", "display_name": practice.name, "handle": "@riverside.demo"},
-    )
-    facebook, _ = ConnectedAccount.objects.get_or_create(
-        practice=practice,
-        platform="facebook",
-        external_id="demo-fb",
-        defaults={"kind": "page", "display_name": practice.name, "handle": "Riverside Aesthetics"},
-    )
+    instagram = _account(practice, "instagram", "business", "@riverside.demo")
+    facebook = _account(practice, "facebook", "page", "Riverside Aesthetics")
     targets = [instagram.public_id, facebook.public_id]
     work = Path(tempfile.mkdtemp(prefix="cp-demo-posts-"))
     made: list[Post] = []

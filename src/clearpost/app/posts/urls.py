@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:public_id>/edit/", views.compose, name="edit"),
     path("<str:public_id>/submit/", views.submit, name="submit"),
     path("<str:public_id>/preview-link/", views.preview_link, name="preview_link"),
+    path("<str:public_id>/preview-email/", views.preview_email, name="preview_email"),
     path("<str:public_id>/approve/", views.approve, name="approve"),
     path("<str:public_id>/reject/", views.reject, name="reject"),
     path("<str:public_id>/justify/", views.justify, name="justify"),

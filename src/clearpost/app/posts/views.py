@@ -332,6 +332,26 @@ def preview_link(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def preview_email(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _user(request)
+    post = actions.post_for(user, public_id)
+    try:
+        actions.email_preview(
+            user,
+            post,
+            request.POST.get("email", ""),
+            lambda token: request.build_absolute_uri(reverse("patient_preview:page", args=[token])),
+            request,
+        )
+    except ActionError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, "The preview link was e-mailed to the patient.")
+    return _back(post)
+
+
+@login_required
+@require_POST
 def approve(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _user(request)
     post = actions.post_for(user, public_id)

@@ -74,6 +74,7 @@ WEB = [
     ("web", "POST", "/posts/{po}/reschedule/", {"scheduled_at": "2099-01-01T10:00"}),
     ("web", "POST", "/posts/{po}/reject/", {"reason": "Taken over"}),
     ("web", "POST", "/posts/{po}/preview-link/", {}),
+    ("web", "POST", "/posts/{po}/preview-email/", {"email": "a@example.org"}),
     ("web", "GET", "/posts/{po}/evidence/", None),
     ("web", "GET", "/media/{md}/", None),
     ("web", "GET", "/media/{md}/progress/", None),

@@ -53,9 +53,18 @@ def _pixels(item: MediaItem) -> np.ndarray:
         return np.asarray(Image.open(io.BytesIO(fh.read())).convert("RGB")).astype(np.float32)
 
 
-@pytest.mark.parametrize(
-    "name", ["empty.jpg", "notes.jpg", "truncated.jpg", "polyglot.jpg", "bomb.png"]
-)
+PLAIN = {
+    "empty.jpg": "The file is empty. Copy it again from the camera or phone.",
+    "notes.jpg": "This is not a photo or video format ClearPost reads. Export it as JPEG, PNG, "
+    "HEIC, MP4 or MOV.",
+    "truncated.jpg": "The file is damaged or incomplete. Copy it again from the device.",
+    "polyglot.jpg": "The file is also another kind of file (a hidden document or archive). Use "
+    "the original photo from the camera instead.",
+    "bomb.png": "The picture claims an impossible size. Use another file.",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN))
 def test_hostile_upload_is_refused_with_a_reason_and_nothing_is_stored(
     team: Team, login: Callable[[User], Client], tmp_path: Path, settings: Any, name: str
 ) -> None:
@@ -64,7 +73,8 @@ def test_hostile_upload_is_refused_with_a_reason_and_nothing_is_stored(
     response = chunked_upload(login(team.creator), path)
     assert response.status_code == 422, response.content[:300]
     body = response.json()
-    assert body["refused"] and body["detail"] and body["reason"].split(":")[0].startswith("HIPAA-")
+    assert body["refused"] and body["reason"].split(":")[0].startswith("HIPAA-")
+    assert body["detail"] == PLAIN[name]
     assert MediaItem.objects.count() == 0 and UploadSession.objects.count() == 0
     assert _stored_files() == before and _uploads_left(settings) == parts
     assert AuditEvent.objects.filter(action="media.upload_refused").count() == 1
@@ -359,3 +369,38 @@ def test_a_short_video_is_deidentified(
     item = _processed(item)
     assert item.status == MediaStatus.CLEARED, item.reason
     assert item.progress_stage == "done" and item.percent == 100
+
+
+def test_the_plain_form_cuts_off_a_file_over_its_limit_while_it_streams(
+    team: Team, login: Callable[[User], Client], tmp_path: Path, settings: Any
+) -> None:
+    settings.CLEARPOST_MEDIA_MAX_PHOTO_MB = 1
+    noise = np.random.default_rng(2).integers(0, 255, (1400, 1400, 3), dtype=np.uint8)
+    big = tmp_path / "big.jpg"
+    Image.fromarray(noise).save(big, "JPEG", quality=98)
+    small = tmp_path / "small.jpg"
+    Image.new("RGB", (120, 90), (140, 110, 90)).save(small, "JPEG")
+    with big.open("rb") as b, small.open("rb") as s:
+        response = login(team.creator).post("/media/upload/", {"files": [b, s]})
+    page = response.content.decode()
+    assert "Kept (1)" in page and "Refused (1)" in page and "1 MiB limit" in page
+    assert MediaItem.objects.count() == 1
+
+
+def test_the_registered_task_runs_and_a_stuck_item_is_queued_again(
+    team: Team, login: Callable[[User], Client], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    item = item_of(chunked_upload(login(team.creator), media_files.face_photo(tmp_path)))
+    assert tasks.deid_item.call(item.public_id, item.generation) == "cleared"
+    # A worker died while processing: the item stays "processing" until recovered.
+    MediaItem.objects.filter(pk=item.pk).update(
+        status=MediaStatus.PROCESSING, updated_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    assert tasks.recover_stale() == [item.public_id]
+    item.refresh_from_db()
+    assert item.status == MediaStatus.UPLOADED and item.progress_stage == "queued"
+    assert tasks.run_deid(item.public_id, item.generation) == "cleared"

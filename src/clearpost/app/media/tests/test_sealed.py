@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import time
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +45,15 @@ def test_tampering_is_refused(name: str, tamper: object, binding: str) -> None:
     assert callable(tamper)
     with pytest.raises(SealedFileError):
         b"".join(open_stream(io.BytesIO(tamper(sealed)), binding))
+
+
+def test_a_killed_workers_decrypted_copy_is_swept(tmp_path: Path) -> None:
+    from clearpost.app.media.tasks import sweep_work
+
+    old, fresh = tmp_path / "deid-old", tmp_path / "deid-new"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "original.jpg").write_bytes(b"plain")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    sweep_work(tmp_path)
+    assert not old.exists() and fresh.exists()

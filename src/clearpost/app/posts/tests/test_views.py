@@ -199,3 +199,21 @@ def test_live_check_offers_the_pairs_timeframe_for_a_before_after(
         .content.decode()
     )
     assert "BA-TIME-SINCE" in body and 'data-timeframe="6 weeks post-op"' in body
+
+
+def test_preview_link_by_email_sends_a_working_link_and_keeps_no_address(
+    world: World, draft: Post, login: Callable[[User], Client], mailoutbox: list[object]
+) -> None:
+    actions.submit(world.author, draft)
+    client = login(world.author)
+    bad = client.post(reverse("posts:preview_email", args=[draft.public_id]), {"email": "nope"})
+    assert bad.status_code == 302 and not mailoutbox and not draft.previews.exists()
+    client.post(
+        reverse("posts:preview_email", args=[draft.public_id]), {"email": "sarah@example.org"}
+    )
+    assert len(mailoutbox) == 1
+    body = mailoutbox[0].body  # type: ignore[attr-defined]
+    link = next(word for word in body.split() if "/p/pp_" in word)
+    assert Client().get(link).status_code == 200
+    event = AuditEvent.objects.get(action="post.preview_email")
+    assert "sarah@example.org" not in str(event.detail)

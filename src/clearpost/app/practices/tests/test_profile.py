@@ -4,6 +4,7 @@ text check through `text_profile_for`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +157,32 @@ def test_settings_page_is_refused_to_other_roles(
     assert client.get("/practice/profile/").status_code == 403
     assert client.post("/practice/profile/", _form(LUMA)).status_code == 403
     assert not PracticeProfile.objects.exists()
+
+
+def test_demo_seeds_the_profile_once_through_the_action(settings: Any, tmp_path: Path) -> None:
+    from clearpost.app.demo import seed_demo
+
+    settings.DATA_DIR = tmp_path
+    seed_demo()
+    seed_demo()
+    practice = Practice.objects.get(slug="demo")
+    assert PracticeProfile.objects.filter(practice=practice).count() == 1
+    assert AuditEvent.objects.filter(action="practice.profile_updated").count() == 1
+    analyzer = default_analyzer(text_profile_for(practice))
+    text = "Meet Tori, our patient coordinator! Call (512) 555-0100 to book."
+    assert analyzer.analyze(text, "caption").decision == "pass"
+
+
+def test_each_practice_sees_and_checks_with_only_its_own_profile(
+    practice: Practice,
+    other_practice: Practice,
+    make_user: Callable[..., User],
+    login: Callable[[User], Client],
+) -> None:
+    other = {**LUMA, "staff": ["Zebulon Quartz, lead injector"], "phones": ["(720) 555-0123"]}
+    actions.save_profile(make_user(other_practice, Role.OWNER), other_practice, other)
+    page = login(make_user(practice, Role.OWNER)).get("/practice/profile/")
+    assert page.status_code == 200
+    assert b"Zebulon" not in page.content and b"555-0123" not in page.content
+    assert not text_profile_for(practice).is_own_phone("(720) 555-0123")
+    assert text_profile_for(other_practice).is_own_phone("(720) 555-0123")

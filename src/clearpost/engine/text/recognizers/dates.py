@@ -41,6 +41,14 @@ _HOLIDAY = (
 # "this Monday" / "next Friday" are dates of a visit only when care is in the sentence
 # ("surgery is this Monday"); "need some hope this Monday" is not.
 _UPCOMING = re.compile(rf"\b(?:this|next|this coming)\s+{_WEEKDAY}(?:['’]s)?\b", re.IGNORECASE)
+# A reply or DM naming the day of someone's visit: "see u Tuesday for ur consult", "when u
+# check in friday".
+_BOOKED_DAY = re.compile(
+    rf"\b(?:see (?:u|you|ya)|check(?:ing)? in|come in|coming in|booked(?: in)?(?: for)?)\s+"
+    rf"(?:on\s+)?(?P<d>{_WEEKDAY})\b",
+    re.IGNORECASE,
+)
+_WEEKDAY_AT = re.compile(rf"{_WEEKDAY}\b", re.IGNORECASE)
 _CARE_NEAR = re.compile(
     r"\b(?:your|ur|her|his|my|she|he|surgery|procedure|appt|appointment|consult|consultation|"
     r"follow[- ]?up|post[- ]?op|rhinoplasty|facelift|tummy tuck|lipo|liposuction|bbl|"
@@ -105,6 +113,11 @@ class DateRecognizer:
         for u in _UPCOMING.finditer(ctx.text):
             if _CARE_NEAR.search(self._sentence(ctx.text, u.start(), u.end())):
                 matches.append(u)
+        if ctx.kind in ("reply", "dm_reply"):
+            for b in _BOOKED_DAY.finditer(ctx.text):
+                day = _WEEKDAY_AT.match(ctx.text, b.start("d"))
+                if day is not None:
+                    matches.append(day)
         taken: list[tuple[int, int]] = []
         promo: dict[str, bool] = {}
         for m in sorted(matches, key=lambda x: (x.start(), -x.end())):

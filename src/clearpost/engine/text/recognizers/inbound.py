@@ -89,6 +89,12 @@ _SELF = re.compile(
     r"\b(?:go|goes|went|come|comes) (?:to you|here)(?: guys)?,? too\b|"
     # "this place did my nose", "they took off my skin cancer spot": the practice as the
     # subject of care on the writer's body. "They botched my lips" stays a complaint.
+    # Pointing someone out as a patient here: "isn't this where u got ur chin done", "this
+    # is the place your mom went for her eyelids", "paid $800 for cheek filler".
+    r"\b(?:isn['’]?t|is) (?:this|that) (?:where|the place) (?:u|you|ur|your|yr) (?:\w+ )?"
+    r"(?:got|had|went|did)\b|\bthis is (?:the place|where) (?:u|you|ur|your|yr) (?:\w+ )?"
+    r"(?:got|had|went|did)\b|\bpaid \$?\d[\d,]* for (?:my |the |her |his )?(?:\w+ )?(?:filler|"
+    r"botox|lipo|bbl|lips|facial|peel|laser|surgery|tox)\b|"
     r"\b(?:this place|these guys|you guys|y['’]?all|they|dr\.? \w+) (?:did|fixed|redid|"
     r"took off|removed|injected|lasered|treated|operated on|sculpted|filled) my\b|"
     # Booked or about to happen: "can't wait for my consult next week".
@@ -115,7 +121,8 @@ _NEGATIVE = re.compile(
     r"(?:poor|bad|awful) (?:customer )?service|waiting (?:\w+ ){0,2}(?:days|weeks|months) for|"
     # Spanish complaints: "no vuelvo nunca", "me cobraron de más", "pésima atención".
     r"no vuelvo|nunca m[aá]s|me cobraron de m[aá]s|p[eé]sim[oa]|mala atenci[oó]n|"
-    r"no (?:lo |la )?recomiendo|estafa|upsold|ended up in the er)\b",
+    r"no (?:lo |la )?recomiendo|estafa|upsold|ended up in the er|overpriced|total ripoff|"
+    r"(?:should be|are|is) ashamed|in agony|looks? like a duck|can['’]?t even tell)\b",
     _I,
 )
 _SPAM = re.compile(

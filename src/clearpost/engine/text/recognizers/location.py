@@ -134,6 +134,7 @@ _PRACTICE_CUE = re.compile(
     r"proudly|open in|now open|welcome to|come see us)\b",
     re.IGNORECASE,
 )
+_NOT_ADDRESS = re.compile(r"\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)\b", re.IGNORECASE)
 # Without a profile, an invitation to the practice's own address marks it as theirs:
 # "visit us at 88 Brickell Ave", "reach us at ...", "our office is at ...".
 _OUR_ADDRESS = re.compile(
@@ -142,6 +143,17 @@ _OUR_ADDRESS = re.compile(
     r"we(?:['’]re| are) (?:located|based)|come (?:see|visit) us|stop by|drop by)"
     r"\s*(?:at|on|:|-)?\s*$",
     re.IGNORECASE,
+)
+# A town used as a person's label: "our Wilmslow patient", "this Coral Gables mama of 3".
+_PERSON_NOUNS = (
+    r"(?:patient|client|mama|mom|mum|momma|bride|groom|girl|guy|lady|gent|gentleman|grandma|"
+    r"grandpa|granny|nana|dad|teacher|nurse|mother|father|local|regular)s?"
+)
+_LOCAL_BEFORE = re.compile(r"\b(?:our|this|that|a|my|your)\s+$", re.IGNORECASE)
+_LOCAL_AFTER = re.compile(rf"\s+{_PERSON_NOUNS}\b", re.IGNORECASE)
+_LOCAL_PERSON = re.compile(
+    rf"\b(?i:our|this|that|a|my|your)\s+[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){{0,2}}\s+"
+    rf"(?i:{_PERSON_NOUNS})\b"
 )
 _GENERIC_VENUE = frozenset(
     {"the", "our", "high", "school", "club", "gym", "hotel", "college", "university"}
@@ -155,6 +167,10 @@ class LocationRecognizer:
     def analyze(self, ctx: TextContext) -> list[Finding]:
         spans: list[tuple[int, int, str]] = []
         for m in _ADDRESS.finditer(ctx.text):
+            if _NOT_ADDRESS.match(m.group()) or (
+                m.group().endswith(".") and re.match(r"\s+[A-Z]", ctx.text[m.end() :])
+            ):
+                continue  # "8 am as Dr. Okoye": a time and a doctor's title
             if self._own(ctx, m.group()) or _OUR_ADDRESS.search(
                 ctx.text[max(0, m.start() - 40) : m.start()]
             ):
@@ -243,7 +259,8 @@ class LocationRecognizer:
         ]
 
     def _cities(self, ctx: TextContext) -> list[tuple[int, int, str]]:
-        if not _ANY_CITY_CUE.search(ctx.text):
+        local = _LOCAL_PERSON.search(ctx.text)
+        if not _ANY_CITY_CUE.search(ctx.text) and not local:
             return []  # no cue, no town: skip loading GeoNames (the slowest list) at all
         index = lexicon.cities()
         out: list[tuple[int, int, str]] = []
@@ -257,9 +274,14 @@ class LocationRecognizer:
                 j = i + len(words)
                 if j > len(tokens) or tuple(t.lower for t in tokens[i:j]) != words:
                     continue
-                if not _CITY_CUE.search(ctx.text[max(0, tok.start - 30) : tok.start]):
+                person = bool(
+                    _LOCAL_BEFORE.search(ctx.text[max(0, tok.start - 8) : tok.start])
+                    and _LOCAL_AFTER.match(ctx.text, tokens[j - 1].end)
+                )
+                before = ctx.text[max(0, tok.start - 30) : tok.start]
+                if not person and not _CITY_CUE.search(before):
                     break
-                if self._practice_clause(ctx, tok.start):
+                if not person and self._practice_clause(ctx, tok.start):
                     break
                 out.append((tok.start, tokens[j - 1].end, "A town or city"))
                 break

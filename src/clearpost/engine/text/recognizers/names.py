@@ -50,6 +50,22 @@ KIN_TITLES = frozenset(
         "mum",
         "dad",
         "twins",
+        # People near someone, used the same way: "my coworker Destiny", "my mate Tasha".
+        "coworker",
+        "co-worker",
+        "colleague",
+        "neighbor",
+        "neighbour",
+        "roommate",
+        "friend",
+        "bff",
+        "boss",
+        "fiance",
+        "fiancé",
+        "fiancee",
+        "boyfriend",
+        "girlfriend",
+        "mate",
     }
 )
 # Person nouns placed before a name in apposition: "Retired firefighter Ray", "Marathoner
@@ -131,6 +147,10 @@ def _staff_introduced(ctx: TextContext, tok: Token) -> bool:
     return False
 
 
+_FAMILY = re.compile(
+    r"\b[Tt]he ([A-Z][a-z]+(?:-[A-Z][a-z]+)?) (?:family|families|sisters|brothers|twins|"
+    r"household|girls|boys|clan|siblings)\b"
+)
 # Words that introduce a name outright: "Guadalupe aka Lupe".
 NAMING_WORDS = frozenset({"aka", "named", "nicknamed", "called"})
 # Words right before a word that make it a name: "thank you, Grace", "meet Hope".
@@ -694,7 +714,45 @@ class NameRecognizer:
                 )
             )
             i = end_idx + 1
+        findings.extend(self._families(ctx, findings, surnames, common))
         return findings
+
+    def _families(
+        self,
+        ctx: TextContext,
+        found: list[Finding],
+        surnames: frozenset[str],
+        common: frozenset[str],
+    ) -> list[Finding]:
+        """A surname naming a household: "the Hendricks family", "the Okonkwo sisters"."""
+        out: list[Finding] = []
+        for m in _FAMILY.finditer(ctx.text):
+            word = m.group(1)
+            low = word.lower()
+            if low in ctx.profile.own_tokens or any(
+                f.start is not None
+                and f.end is not None
+                and f.start < m.end(1)
+                and m.start(1) < f.end
+                for f in found
+            ):
+                continue
+            if low in common and low not in surnames:
+                continue
+            out.append(
+                Finding(
+                    rule=RULE,
+                    category=Category.PHI_NAME,
+                    severity="block",
+                    start=m.start(1),
+                    end=m.end(1),
+                    text=word,
+                    message=MESSAGE,
+                    suggestion="Do not name the family.",
+                    recognizer=self.name,
+                )
+            )
+        return out
 
     @staticmethod
     def _owned_kin(ctx: TextContext, tokens: list[Token], i: int) -> bool:

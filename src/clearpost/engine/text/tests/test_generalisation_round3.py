@@ -115,3 +115,45 @@ def test_hostile_replies_are_unprofessional(us: Analyzer, text: str) -> None:
 def test_hospital_number_is_an_id(uk: Analyzer) -> None:
     result = uk.analyze("Your hospital number is KLM-55120, quote it when you ring.", "dm_reply")
     assert "PHI_ID" in {str(f.category) for f in result.findings}
+
+
+PHI_FOUND = [
+    (
+        "caption",
+        "Our Fort Lauderdale patient loved her new brows!",
+        "PHI_LOCATION",
+        "Fort Lauderdale",
+    ),
+    ("caption", "Thank you to the Marchetti family for the flowers!", "PHI_NAME", "Marchetti"),
+    ("caption", "The Abernathy twins came in for brows today.", "PHI_NAME", "Abernathy"),
+    ("reply", "see you Thursday for your follow up!", "PHI_DATE", "Thursday"),
+    ("dm_reply", "just show this when u check in monday", "PHI_DATE", "monday"),
+    ("comment", "my coworker Brenda had her lips done here", "PHI_NAME", "Brenda"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text", "category", "span"), PHI_FOUND)
+def test_phi_found(us: Analyzer, kind: str, text: str, category: str, span: str) -> None:
+    found = [f.text for f in us.analyze(text, kind).findings if str(f.category) == category]
+    assert span in found, found
+
+
+def test_a_time_and_a_title_are_not_an_address(us: Analyzer) -> None:
+    text = "Tune in at 9 am as Dr. Rivera answers questions about lip filler."
+    cats = {str(f.category) for f in us.analyze(text, "caption").findings}
+    assert "PHI_LOCATION" not in cats
+
+
+INBOUND = [
+    ("isnt this where u got ur lips done lol", "INBOUND_SELF_DISCLOSURE"),
+    ("@kay_99 this is the place your aunt went for her brows!", "INBOUND_SELF_DISCLOSURE"),
+    ("paid $450 for lip filler and it's gone in a month", "INBOUND_SELF_DISCLOSURE"),
+    ("way overpriced for what you get", "INBOUND_NEGATIVE_REVIEW"),
+    ("you should be ashamed of these ads", "INBOUND_NEGATIVE_REVIEW"),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), INBOUND)
+def test_inbound(us: Analyzer, text: str, category: str) -> None:
+    cats = {str(f.category) for f in us.analyze(text, "comment").findings}
+    assert category in cats, cats

@@ -105,6 +105,15 @@
   document.getElementById("zoom-in").addEventListener("click", function () { setZoom(zoom + 0.5); });
   document.getElementById("zoom-out").addEventListener("click", function () { setZoom(zoom - 0.5); });
   if (isVideo) {
+    var seek = document.getElementById("seek"), now = document.getElementById("now");
+    picture.addEventListener("loadedmetadata", function () {
+      seek.max = String(picture.duration || 0);
+      var end = document.getElementById("t-end");
+      if (Number(end.value) === 0 && picture.duration) { end.value = picture.duration.toFixed(1); }  // whole video unless narrowed
+    });
+    picture.addEventListener("timeupdate", function () { seek.value = String(picture.currentTime); now.textContent = picture.currentTime.toFixed(1); });
+    seek.addEventListener("input", function () { picture.currentTime = Number(seek.value); });
+    document.getElementById("play").addEventListener("click", function () { if (picture.paused) { picture.play(); } else { picture.pause(); } });
     document.getElementById("t-now-start").addEventListener("click", function () { document.getElementById("t-start").value = picture.currentTime.toFixed(1); });
     document.getElementById("t-now-end").addEventListener("click", function () { document.getElementById("t-end").value = picture.currentTime.toFixed(1); });
   }
