@@ -95,7 +95,7 @@ def seed_demo() -> DemoLogins:
         )
     ensure_default_template(practice)  # the shipped release template, once
     seed_demo_profile(practice)  # the practice's own details for the text checks, once
+    seed_accounts(practice)  # publishing: the accounts connected to the local fakes
     seed_media_demo(practice, User.objects.get(username="clinician"))  # media library
     seed_posts_demo(practice)  # posts in every state on the calendar
-    seed_accounts(practice)  # publishing: the accounts connected to the local fakes
     return result
