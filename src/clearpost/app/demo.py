@@ -23,6 +23,7 @@ from clearpost.app.media.demo import seed_media_demo
 from clearpost.app.posts.demo import seed_posts_demo
 from clearpost.app.practices.demo import seed_demo_profile
 from clearpost.app.practices.models import Practice
+from clearpost.app.publishing.demo import seed_accounts
 
 DEMO_STAFF: list[tuple[str, str, list[Role]]] = [
     ("owner", "Olivia Owner", [Role.OWNER]),
@@ -112,6 +113,7 @@ def seed_demo() -> DemoLogins:
         )
     ensure_default_template(practice)  # the shipped release template, once
     seed_demo_profile(practice)  # the practice's own details for the text checks, once
+    seed_accounts(practice)  # publishing: the accounts connected to the local fakes
     seed_media_demo(practice, User.objects.get(username="clinician"))  # media library
     seed_posts_demo(practice)  # posts in every state on the calendar
     return result

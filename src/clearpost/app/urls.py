@@ -15,6 +15,7 @@ urlpatterns = [
     path("media/", include("clearpost.app.media.urls")),
     path("posts/", include("clearpost.app.posts.urls")),
     path("", include("clearpost.app.posts.public_urls")),
+    path("", include("clearpost.app.publishing.urls")),
     path("practice/", include("clearpost.app.practices.urls")),
     path("api/", api.urls),
     path("", include("clearpost.app.authorizations.public_urls")),

@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "setup": ("clearpost.cli.server", "Migrate the database and seed the demo practice."),
     "serve": ("clearpost.cli.server", "Serve the web app and run the task worker."),
     "manage": ("clearpost.cli.server", "Run a Django management command."),
+    "fakes": ("clearpost.cli.fakes", "Run the local platform fakes (Instagram, Facebook, ...)."),
 }
 
 

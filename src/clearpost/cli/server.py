@@ -22,6 +22,9 @@ def add_arguments(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("CLEARPOST_BIND", "127.0.0.1:8000"))
         parser.add_argument("--web-workers", type=int, default=2)
         parser.add_argument("--no-worker", action="store_true", help="serve the web app only")
+        parser.add_argument(
+            "--no-fakes", action="store_true", help="do not start the local platform fakes"
+        )
     elif name == "setup":
         parser.add_argument(
             "--no-demo", action="store_true", help="migrate only; do not seed the demo practice"
@@ -42,6 +45,7 @@ def run(name: str, args: argparse.Namespace) -> int:
     if name == "setup":
         call_command("migrate", interactive=False, verbosity=0)
         call_command("expire_authorizations", "--schedule", verbosity=0)
+        call_command("publishing_tick", "--schedule", verbosity=0)
         from clearpost.app.audit.tasks import schedule_checkpoints
 
         schedule_checkpoints()
@@ -75,7 +79,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     call_command_check()
     python = sys.executable
-    procs: list[subprocess.Popen[bytes]] = [
+    procs: list[subprocess.Popen[bytes]] = []
+    extras: list[subprocess.Popen[bytes]] = []  # helpers whose exit does not stop serving
+    if not args.no_fakes and os.environ.get("CLEARPOST_FAKE_PLATFORMS", "true") != "false":
+        # The local platform fakes, and every process after them pointed at them.
+        from clearpost.providers.demo import environment
+
+        port = int(os.environ.get("CLEARPOST_FAKES_PORT", "8090"))
+        os.environ.update({k: v for k, v in environment(port).items() if k not in os.environ})
+        fakes = [python, "-m", "clearpost", "fakes", "--port", str(port)]
+        extras.append(subprocess.Popen(fakes))  # noqa: S603 - fixed argv, no shell
+    procs += [
         subprocess.Popen(  # noqa: S603 - fixed argv, no shell
             [
                 python,
@@ -99,7 +113,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"ClearPost is serving on http://{args.bind}/ (Ctrl-C stops web and worker)", flush=True)
 
     def stop(signum: int, frame: object) -> None:
-        for p in procs:
+        for p in procs + extras:
             if p.poll() is None:
                 p.terminate()
 
@@ -110,7 +124,7 @@ def _serve(args: argparse.Namespace) -> int:
             time.sleep(0.5)
     finally:
         stop(0, None)
-        for p in procs:
+        for p in procs + extras:
             try:
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -33,6 +33,7 @@ class Platform(models.TextChoices):
     X = "x", "X"
     WEBSITE = "website", "Practice website gallery"
     KIT = "kit", "Ready-to-post kit"
+    GBP = "gbp", "Google Business Profile (reviews)"
 
 
 class AccountKind(models.TextChoices):
@@ -81,6 +82,11 @@ class ConnectedAccount(models.Model):
     refresh_token_enc = models.TextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     scopes = models.JSONField(default=list, blank=True)
+    reviews_polled_at = models.DateTimeField(null=True, blank=True)
+    # Refresh tokens expire too (TikTok 180 d, X rotating); Meta drops a permission unused
+    # for 90 days: both are warned about days ahead (see publishing.accounts).
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(default=timezone.now)
     connected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
@@ -129,3 +135,247 @@ class ConnectedAccount(models.Model):
         token = self.refresh_token_enc
         key = settings.CLEARPOST_ENCRYPTION_KEY
         return crypto.decrypt(key, token, self._aad("refresh")) if token else ""
+
+
+# --- publishing: one publication per post and account, attempts logged before calls ---
+
+
+def new_publication_id() -> str:
+    return "pub_" + secrets.token_urlsafe(12)
+
+
+def new_takedown_id() -> str:
+    return "td_" + secrets.token_urlsafe(12)
+
+
+class PublicationState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    IN_FLIGHT = "in_flight", "Publishing"
+    PROCESSING = "processing", "Processing on the platform"
+    RETRY_WAIT = "retry_wait", "Waiting to try again"
+    UNKNOWN = "unknown", "Outcome unknown: checking with the platform"
+    PUBLISHED = "published", "Published"
+    MANUAL = "manual", "Kit ready: posted by hand"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Unscheduled"
+    DELETED = "deleted", "Deleted from the platform"
+    TAKEDOWN_OPEN = "takedown_open", "Manual takedown open"
+    TAKEN_DOWN_MANUALLY = "taken_down_manually", "Taken down by hand"
+
+
+LIVE_STATES = frozenset(
+    {
+        PublicationState.PUBLISHED,
+        PublicationState.MANUAL,
+        PublicationState.PROCESSING,
+        PublicationState.UNKNOWN,
+        PublicationState.IN_FLIGHT,
+    }
+)
+
+
+class Publication(models.Model):
+    """A post on one account. Unique per (post, account): the row that makes "never
+    publish twice to one account" a database constraint, not a hope."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_publication_id, editable=False
+    )
+    post = models.ForeignKey("posts.Post", on_delete=models.PROTECT, related_name="publications")
+    account = models.ForeignKey(
+        ConnectedAccount, on_delete=models.PROTECT, related_name="publications"
+    )
+    state = models.CharField(
+        max_length=24, choices=PublicationState.choices, default=PublicationState.QUEUED
+    )
+    tries = models.PositiveSmallIntegerField(default=0)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    handle = models.CharField(max_length=200, blank=True, help_text="container / publish_id")
+    platform_post_id = models.CharField(max_length=200, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    media_hashes = models.JSONField(default=list, blank=True)
+    caption_sha256 = models.CharField(max_length=64, blank=True)
+    last_error = models.JSONField(default=dict, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # Set when a release the post relies on is revoked or expires: from then on the row
+    # is only ever taken down, never (re)published.
+    takedown_requested_at = models.DateTimeField(null=True, blank=True)
+    takedown_reason = models.CharField(max_length=300, blank=True)
+    takedown_tries = models.PositiveSmallIntegerField(default=0)
+    comments_polled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PracticeScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="one_publication_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class AttemptOutcome(models.TextChoices):
+    IN_FLIGHT = "in_flight", "Call in flight"
+    PUBLISHED = "published", "Published"
+    PROCESSING = "processing", "Accepted, processing"
+    ERROR = "error", "Error"
+    UNKNOWN = "unknown", "Outcome unknown"
+    FOUND = "found", "Reconciled: found on the platform"
+    ABSENT = "absent", "Reconciled: not on the platform"
+
+
+class PublishAttempt(models.Model):
+    """Written and committed BEFORE the platform call; an attempt still `in_flight`
+    when the next run starts means a worker died mid-call: its outcome is asked of the
+    platform, never guessed."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, default="publish")  # publish | reconcile | delete
+    outcome = models.CharField(
+        max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.IN_FLIGHT
+    )
+    handle = models.CharField(max_length=200, blank=True)
+    error = models.JSONField(default=dict, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}#{self.number}"
+
+
+class TakedownState(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class Takedown(models.Model):
+    """A post that must come down by hand: the platform cannot delete (TikTok, a kit, the
+    Instagram Login path) or the delete failed. Open until a person records it; past its
+    deadline it escalates to the privacy officer. Never shown as "deleted"."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    public_id = models.CharField(
+        max_length=32, unique=True, default=new_takedown_id, editable=False
+    )
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="takedowns")
+    reason = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    steps = models.TextField()
+    deadline = models.DateTimeField()
+    state = models.CharField(
+        max_length=8, choices=TakedownState.choices, default=TakedownState.OPEN
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PracticeScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication"],
+                condition=models.Q(state="open"),
+                name="one_open_takedown_per_publication",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == TakedownState.OPEN and self.deadline <= timezone.now()
+
+
+# --- the comments inbox --------------------------------------------------------------
+
+
+def new_comment_id() -> str:
+    return "cm_" + secrets.token_urlsafe(12)
+
+
+class CommentState(models.TextChoices):
+    NEW = "new", "New"
+    HIDDEN = "hidden", "Hidden automatically (PHI)"
+    NEEDS_PERSON = "needs_person", "Needs a person (cannot be hidden here)"
+    REPLIED = "replied", "Replied"
+    DONE = "done", "No action needed"
+
+
+class InboxComment(models.Model):
+    """A comment on a published post. Its text and author may be PHI (a commenter naming
+    a patient, a patient disclosing a procedure), so both are sealed to the row like
+    every other PHI; the classification keeps categories and rule IDs only."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    public_id = models.CharField(max_length=32, unique=True, default=new_comment_id, editable=False)
+    # A comment belongs to a publication; a review (Google Business Profile) to an account.
+    publication = models.ForeignKey(
+        Publication, on_delete=models.CASCADE, related_name="comments", null=True, blank=True
+    )
+    account = models.ForeignKey(
+        ConnectedAccount, on_delete=models.CASCADE, related_name="reviews", null=True, blank=True
+    )
+    external_id = models.CharField(max_length=200)
+    parent_external_id = models.CharField(max_length=200, blank=True)
+    text_enc = models.TextField()
+    author_enc = models.TextField(blank=True)
+    commented_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    decision = models.CharField(max_length=8, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    rules = models.JSONField(default=list, blank=True)
+    action = models.CharField(max_length=32, blank=True)
+    suggested_reply = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=CommentState.choices, default=CommentState.NEW)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    reply_external_id = models.CharField(max_length=200, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = PracticeScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "external_id"], name="one_inbox_row_per_comment"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=models.Q(publication__isnull=True),
+                name="one_inbox_row_per_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def _aad(self, field: str) -> str:
+        return f"inbox_comment:{self.public_id}:{field}"
+
+    def seal(self, text: str, author: str) -> None:
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        self.text_enc = crypto.encrypt(key, text, self._aad("text"))
+        self.author_enc = crypto.encrypt(key, author, self._aad("author")) if author else ""
+
+    def text(self) -> str:
+        return crypto.decrypt(settings.CLEARPOST_ENCRYPTION_KEY, self.text_enc, self._aad("text"))
+
+    def author(self) -> str:
+        if not self.author_enc:
+            return ""
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        return crypto.decrypt(key, self.author_enc, self._aad("author"))

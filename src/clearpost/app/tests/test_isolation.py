@@ -29,6 +29,7 @@ MISSING = {
     "st": "st_AAAAAAAAAAAAAAAA",
     "tk": "tk_AAAAAAAAAAAAAAAA",
     "tpl": "999999",
+    "ca": "ca_AAAAAAAAAAAAAAAA",
     "po": "po_AAAAAAAAAAAAAAAA",
     "md": "md_AAAAAAAAAAAAAAAA",
 }
@@ -72,6 +73,7 @@ WEB = [
     ("web", "POST", "/authorizations/{au}/check/", {"platform": "instagram"}),
     ("web", "GET", "/authorizations/templates/{tpl}/", None),
     ("web", "POST", "/authorizations/templates/{tpl}/", {"name": "Taken over", "text": "x"}),
+    ("web", "POST", "/publishing/accounts/{ca}/disconnect/", {}),
     ("web", "GET", "/posts/{po}/", None),
     ("web", "GET", "/posts/{po}/edit/", None),
     ("web", "POST", "/posts/{po}/submit/", {}),
@@ -137,9 +139,22 @@ def _ids(t) -> dict[str, str]:
         "st": t.member.public_id,
         "tk": t.token.public_id,
         "tpl": str(t.template.pk),
+        "ca": _connected_account(t).public_id,
         "po": _post_of(t).public_id,
         "md": media_item_for(t.admin).public_id,
     }
+
+
+def _connected_account(t):
+    from clearpost.app.publishing.models import ConnectedAccount
+
+    account, _ = ConnectedAccount.objects.get_or_create(
+        practice=t.practice,
+        platform="facebook",
+        external_id=f"page-{t.practice.pk}",
+        defaults={"kind": "page", "display_name": "Page"},
+    )
+    return account
 
 
 def _post_of(t) -> Post:
@@ -171,6 +186,7 @@ def _snapshot(t) -> tuple[object, ...]:
         TemplateVersion.objects.filter(template=t.template).count(),
         Authorization.objects.filter(patient=t.patient).count(),
         t.template.__class__.objects.get(pk=t.template.pk).name,
+        _connected_account(t).status,
         Post.objects.filter(pk=_post_of(t).pk)
         .values_list("state", "caption", "scheduled_at")
         .get(),
@@ -251,6 +267,8 @@ LISTS = [
     ("web", "/authorizations/templates/"),
     ("web", "/audit/"),
     ("web", "/settings/tokens/"),
+    ("web", "/publishing/accounts/"),
+    ("web", "/publishing/takedowns/"),
     ("web", "/posts/"),
     ("web", "/posts/calendar/"),
     ("web", "/practice/profile/"),

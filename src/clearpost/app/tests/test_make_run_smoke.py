@@ -104,7 +104,7 @@ def test_setup_twice_then_serve_and_stop(tmp_path: Path) -> None:
         login_status, login_page = _get(f"http://127.0.0.1:{port}/accounts/login/")
         assert login_status == 200 and 'name="password"' in login_page
         children = _children(serve.pid)
-        assert len(children) == 2  # gunicorn and the task worker
+        assert len(children) == 3  # gunicorn, the task worker and the platform fakes
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=60) == 0
         deadline = time.monotonic() + 30

@@ -1,0 +1,1 @@
+"""Facebook Page: client (provider), errors (Graph map), fake (local Pages API)."""

@@ -1,0 +1,1 @@
+"""Google Business Profile reviews: client (provider), errors (Google JSON), fake."""

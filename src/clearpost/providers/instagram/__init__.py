@@ -1,0 +1,1 @@
+"""Instagram through Facebook Login: client (provider), errors (Graph map), fake (local Graph)."""

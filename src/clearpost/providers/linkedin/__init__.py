@@ -1,0 +1,1 @@
+"""LinkedIn organization page: client (provider), errors, fake (local Community Management API)."""

@@ -1,0 +1,1 @@
+"""TikTok: client (provider), errors (envelope map), fake (local Content Posting API)."""

@@ -1,0 +1,1 @@
+"""The practice website's before/after gallery: static pages ClearPost writes itself."""

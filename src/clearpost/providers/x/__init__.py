@@ -1,0 +1,1 @@
+"""X: client (provider), errors (problem JSON map), fake (local API v2)."""
