@@ -19,6 +19,7 @@ import json
 import zipfile
 from typing import Any
 
+from django.conf import settings
 from fpdf import FPDF
 
 from clearpost.app.audit.models import AuditEvent
@@ -186,6 +187,7 @@ def build_records(post: Post) -> dict[str, Any]:
         "audit_events": [
             {
                 "seq": e.seq,
+                "chain_seq": e.chain_seq,
                 "at": _iso(e.at),
                 "action": e.action,
                 "rule": e.rule,
@@ -205,11 +207,14 @@ def build_records(post: Post) -> dict[str, Any]:
 
 
 def _checks(records: dict[str, Any], events: list[AuditEvent]) -> list[dict[str, Any]]:
-    """Each record matched to the audit event that sealed it, and each event's link hash
-    recomputed. `ok` is false on any mismatch."""
+    """Each record matched to the audit event that sealed it, and each event's seal
+    recomputed with the audit key (an HMAC: only the app holds the key, so whoever edits
+    the package cannot re-seal it). `ok` is false on any mismatch."""
     out: list[dict[str, Any]] = []
     for e in events:
-        ok = chain.link_hash(e.prev_hash, e.seq, e.body()) == e.hash
+        ok = e.chain_seq is not None and e.hash == chain.seal(
+            settings.CLEARPOST_AUDIT_KEY, e.chain, e.prev_hash, e.chain_seq, e.body()
+        )
         out.append({"what": f"audit event {e.seq} ({e.action}) hash", "ok": ok})
     gate_events = {e.detail.get("gate_run"): e for e in events if e.action == "post.gate"}
     for run in records["gate_runs"]:

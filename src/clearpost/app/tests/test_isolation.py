@@ -96,7 +96,7 @@ WEB = [
     ("web", "POST", "/media/{md}/rerun/", {}),
     ("web", "POST", "/media/{md}/delete/", {"reason": "x"}),
 ]
-API = [
+API: list[tuple[str, str, str, dict[str, object] | None]] = [
     ("api", "GET", "/api/patients/{pt}", None),
     ("api", "GET", "/api/patients/{pt}/authorizations", None),
     ("api", "GET", "/api/authorizations/{au}", None),
@@ -161,7 +161,8 @@ def _post_of(t) -> Post:
     """Each tenant's draft post, made on first use (the author is the tenant's admin)."""
     if getattr(t, "post", None) is None:
         t.post = create_post(t.admin, PostInput(post_type="faq", caption="A tenant's own post."))
-    return t.post
+    post: Post = t.post
+    return post
 
 
 def _send(client: Client, kind: str, method: str, path: str, body: object):

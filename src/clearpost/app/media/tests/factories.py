@@ -15,7 +15,9 @@ from clearpost.app.media.models import MediaItem
 
 def media_item_for(user: User) -> MediaItem:
     """The practice's first item, made (small, cleared) when it has none."""
-    found = MediaItem.objects.filter(practice=user.practice).order_by("pk").first()
+    found: MediaItem | None = (
+        MediaItem.objects.filter(practice=user.practice).order_by("pk").first()
+    )
     if found is not None:
         return found
     with tempfile.TemporaryDirectory() as tmp:

@@ -36,7 +36,7 @@ def test_the_dashboard_lists_media_to_review(
     page = login(team.reviewer).get("/")
     assert item.public_id not in page.content.decode()  # not processed yet
     tasks.run_deid(item.public_id, item.generation)
-    page = login(team.reviewer).get("/").content.decode()
-    assert 'data-testid="media-to-review"' in page and item.public_id in page
+    html = login(team.reviewer).get("/").content.decode()
+    assert 'data-testid="media-to-review"' in html and item.public_id in html
     actions.mark_no_patient(team.creator, item, "facility")
     assert item.public_id not in login(team.reviewer).get("/").content.decode()

@@ -17,6 +17,7 @@ from PIL import Image
 
 from clearpost.app.accounts.models import User
 from clearpost.app.audit.models import AuditEvent
+from clearpost.app.authorizations.actions import ActionError
 from clearpost.app.media import actions, tasks, usage
 from clearpost.app.media.models import MediaItem, MediaPair, MediaStatus, UploadSession
 from clearpost.app.media.tests import media_files
@@ -262,13 +263,13 @@ def test_a_face_stays_visible_only_with_covering_releases_and_the_privacy_office
     reason = "Patient asked to show her face; release signed for face shown."
     with pytest.raises(Exception, match="Only privacy officer"):
         actions.leave_faces_visible(team.clinician, item, reason)
-    with pytest.raises(actions.ActionError, match="Link the patient"):
+    with pytest.raises(ActionError, match="Link the patient"):
         actions.leave_faces_visible(team.privacy, item, reason)
     actions.set_body_regions(team.creator, item, ["face"])
     actions.link_patient(team.creator, item, team.patient, team.masked)
-    with pytest.raises(actions.ActionError, match="does not cover a face"):
+    with pytest.raises(ActionError, match="does not cover a face"):
         actions.leave_faces_visible(team.privacy, item, reason)
-    with pytest.raises(actions.ActionError, match="Write why"):
+    with pytest.raises(ActionError, match="Write why"):
         actions.leave_faces_visible(team.privacy, item, "ok")
     item.links.all().delete()
     actions.link_patient(team.creator, item, team.patient, team.visible)
@@ -312,13 +313,13 @@ def test_pairs_need_the_same_patient_and_a_reason_for_an_edited_date(
     b = item_of(
         chunked_upload(client, media_files.face_photo(tmp_path, "b.jpg", "2026:03:02 09:00:00"))
     )
-    with pytest.raises(actions.ActionError, match="BA-SAME-PATIENT"):
+    with pytest.raises(ActionError, match="BA-SAME-PATIENT"):
         actions.create_pair(team.clinician, a, b)
     actions.link_patient(team.clinician, a, team.patient, None)
     actions.link_patient(team.clinician, b, team.patient, None)
     pair = actions.create_pair(team.clinician, a, b)
     assert pair.days_between == 56 and pair.date_edit_reason == ""
-    with pytest.raises(actions.ActionError, match="Say why"):
+    with pytest.raises(ActionError, match="Say why"):
         actions.create_pair(team.clinician, a, b, after_date=dt.date(2026, 3, 9))
     edited = actions.create_pair(
         team.clinician, a, b, after_date=dt.date(2026, 3, 9), reason="Camera clock was wrong"
@@ -344,7 +345,7 @@ def test_delete_removes_the_files_and_is_blocked_while_published(
 
     usage.register_usage_check(published)
     try:
-        with pytest.raises(actions.ActionError, match="Take the post down"):
+        with pytest.raises(ActionError, match="Take the post down"):
             actions.delete_item(team.clinician, item, "erasure request")
     finally:
         usage.unregister_usage_check(published)

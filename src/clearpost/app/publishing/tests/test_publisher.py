@@ -146,6 +146,7 @@ def test_rate_limit_retries_with_backoff(
     tasks.tick()
     pub = Publication.objects.get(post=post)
     assert pub.state == PublicationState.RETRY_WAIT and pub.last_error["kind"] == "rate_limited"
+    assert pub.next_try_at is not None
     assert (pub.next_try_at - timezone.now()).total_seconds() > 3000  # retry_after 1 h
 
 
@@ -181,7 +182,11 @@ def test_gate_rerun_at_publish_time_stops_a_revoked_release(
     from clearpost.app.authorizations.models import Authorization
 
     post = make_due_post()
-    Authorization.objects.filter(pk=post.media.first().item.links.first().authorization_id).update(
+    first = post.media.first()
+    assert first is not None
+    link = first.item.links.first()
+    assert link is not None and link.authorization_id is not None
+    Authorization.objects.filter(pk=link.authorization_id).update(
         revoked_at=timezone.now() - dt.timedelta(minutes=1)
     )
     tasks.tick()

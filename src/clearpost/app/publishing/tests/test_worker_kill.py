@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from clearpost.providers.demo import build
+from clearpost.providers.x.fake import XFake
 
 pytestmark = pytest.mark.slow
 REDIS_DB = 13  # a Redis database of its own, emptied first
@@ -158,7 +160,7 @@ def test_worker_killed_mid_publish_leaves_exactly_one_post(tmp_path: Path, backe
 
         redis.Redis(db=REDIS_DB).flushdb()
     fakes = build(_port_block(), tmp_path / "site")
-    x = fakes["x"]
+    x = cast(XFake, fakes["x"])
     x.start()
     worker: subprocess.Popen[bytes] | None = None
     try:

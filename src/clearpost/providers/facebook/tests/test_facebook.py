@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from clearpost.providers.base import DeleteOutcome, PostState, PublishRequest
+from clearpost.providers.base import DeleteOutcome, MediaFile, PostState, PublishRequest
 from clearpost.providers.errors import ErrorKind, ProviderError
 from clearpost.providers.facebook.client import FacebookProvider
 from clearpost.providers.facebook.fake import FacebookFake
@@ -46,12 +46,12 @@ def token(fake: FacebookFake, page: str) -> str:
 def provider(fake: FacebookFake, **kw: object) -> FacebookProvider:
     opts: dict[str, object] = {"timeout": 1.0, "sleep": fake.clock.advance}
     opts.update(kw)
-    return FacebookProvider(fake.base_url, **opts)  # type: ignore[arg-type]
+    return FacebookProvider(fake.base_url, **opts)
 
 
 def photo(
     fake: FacebookFake, tmp_path: Path, name: str = "a.jpg", data: bytes | None = None
-) -> object:
+) -> MediaFile:
     data = data or jpeg_bytes(800, 800)
     return media_file(
         tmp_path, name, data, "image/jpeg", url=fake.host_file(name, data, "image/jpeg")
@@ -61,7 +61,7 @@ def photo(
 def test_single_photo_post(fake: FacebookFake, page: str, token: str, tmp_path: Path) -> None:
     receipt = provider(fake).publish(
         PublishRequest(page, "Our new clinic room", [photo(fake, tmp_path)]), token
-    )  # type: ignore[list-item]
+    )
     assert receipt.state is PostState.PUBLISHED and receipt.post_id.startswith(page + "_")
     assert httpx.get(receipt.url).status_code == 200
     assert [p["message"] for p in fake.live_posts(page)] == ["Our new clinic room"]
@@ -73,7 +73,7 @@ def test_several_photos_become_one_post_with_attached_media(
     items = [
         photo(fake, tmp_path, f"p{i}.jpg", jpeg_bytes(600, 600, (i * 50, 0, 0))) for i in range(3)
     ]
-    receipt = provider(fake).publish(PublishRequest(page, "Three views", items), token)  # type: ignore[arg-type]
+    receipt = provider(fake).publish(PublishRequest(page, "Three views", items), token)
     assert len(fake.live_posts(page)) == 1 and len(fake.posts[receipt.post_id]["urls"]) == 3
 
 
@@ -108,7 +108,7 @@ def test_a_user_token_cannot_post_as_the_page(fake: FacebookFake, page: str) -> 
 def test_rejected_photo(fake: FacebookFake, page: str, token: str, tmp_path: Path) -> None:
     fake.misbehave("create", "reject_media")
     with pytest.raises(ProviderError) as exc:
-        provider(fake).publish(PublishRequest(page, "x", [photo(fake, tmp_path)]), token)  # type: ignore[list-item]
+        provider(fake).publish(PublishRequest(page, "x", [photo(fake, tmp_path)]), token)
     assert exc.value.kind is ErrorKind.MEDIA_REJECTED and exc.value.code == "100/1366046"
 
 
