@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,8 +44,8 @@ def token(fake: FacebookFake, page: str) -> str:
     return fake.page_token(page, SCOPES).token
 
 
-def provider(fake: FacebookFake, **kw: object) -> FacebookProvider:
-    opts: dict[str, object] = {"timeout": 1.0, "sleep": fake.clock.advance}
+def provider(fake: FacebookFake, **kw: Any) -> FacebookProvider:
+    opts: dict[str, Any] = {"timeout": 1.0, "sleep": fake.clock.advance}
     opts.update(kw)
     return FacebookProvider(fake.base_url, **opts)
 
