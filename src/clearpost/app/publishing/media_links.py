@@ -51,4 +51,8 @@ def serve(request: HttpRequest, token: str, ext: str) -> FileResponse:
     from clearpost.app.media.actions import storage
 
     name, mime = resolve(token)
-    return FileResponse(storage().open(name, "rb"), content_type=mime)
+    response = FileResponse(storage().open(name, "rb"), content_type=mime)
+    # The platforms fetch these from their own origin (and their pages show them), so
+    # this one response opts out of the site-wide same-origin resource policy.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response

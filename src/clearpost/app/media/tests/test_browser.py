@@ -18,7 +18,13 @@ from django.core.files.storage import storages
 from PIL import Image
 
 from clearpost.app.accounts.models import User
-from clearpost.app.authorizations.tests.test_browser import ARGS, CHROMIUM, TABLET, _sign_in
+from clearpost.app.authorizations.tests.test_browser import (
+    ARGS,
+    CHROMIUM,
+    TABLET,
+    _enrol,
+    _sign_in,
+)
 from clearpost.app.media import actions, tasks
 from clearpost.app.media.models import MediaItem, MediaStatus
 from clearpost.app.media.tests import media_files
@@ -96,7 +102,7 @@ def test_upload_watch_redact_link_on_a_tablet(
     video = media_files.short_video(tmp_path)
     context = chromium.new_context(viewport=TABLET, has_touch=True)
     page = context.new_page()
-    _sign_in(page, base, "clinic")
+    _sign_in(page, base, "clinic", _enrol(team.clinician))  # every role has two-step sign-in
 
     # Upload both files with the picker (several at once); each gets its own bar.
     page.goto(f"{base}/media/")

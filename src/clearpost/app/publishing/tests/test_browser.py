@@ -22,7 +22,13 @@ from django.utils import timezone
 from clearpost.app.audit.models import AuditEvent
 from clearpost.app.authorizations import links
 from clearpost.app.authorizations.models import LinkToken
-from clearpost.app.authorizations.tests.test_browser import ARGS, CHROMIUM, TABLET, _sign_in
+from clearpost.app.authorizations.tests.test_browser import (
+    ARGS,
+    CHROMIUM,
+    TABLET,
+    _enrol,
+    _sign_in,
+)
 from clearpost.app.posts.models import Post, State
 from clearpost.app.posts.tests.conftest import World
 from clearpost.app.publishing import tasks
@@ -85,7 +91,8 @@ def test_publish_comment_revoke_loop_on_the_fake_instagram(
 
     staff = browser.new_context(viewport=TABLET)
     page = staff.new_page()
-    _sign_in(page, base, world.author.username)
+    secret = _enrol(world.author)  # every role has two-step sign-in
+    _sign_in(page, base, world.author.username, secret)
     page.goto(f"{base}/publishing/posts/{post.public_id}/")
     receipt = page.inner_text("[data-testid=receipt]")
     assert pub.platform_post_id in receipt and pub.url in receipt
@@ -135,7 +142,7 @@ def test_publish_comment_revoke_loop_on_the_fake_instagram(
     page.screenshot(path=str(shots / "taken-down-tablet.png"), full_page=True)
     phone = browser.new_context(viewport=PHONE)
     small = phone.new_page()
-    _sign_in(small, base, world.author.username)
+    _sign_in(small, base, world.author.username, secret, ahead=1)  # a code works once
     small.goto(f"{base}/publishing/posts/{post.public_id}/")
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     small.screenshot(path=str(shots / "taken-down-phone.png"), full_page=True)
