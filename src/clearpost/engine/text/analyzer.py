@@ -8,6 +8,7 @@ a benchmark can add, remove or replace one without touching the others.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from clearpost.engine.text import inbound, lexicon, rewrite
 from clearpost.engine.text.context import TextContext
@@ -101,6 +102,16 @@ class Analyzer:
             _ = self.learned.model
 
     def analyze(self, text: str, kind: str) -> Result:
+        result = self._check(text, kind)
+        k = cast(Kind, kind)  # _check has refused any other kind
+        for candidate in rewrite.candidates(text, k, result.findings, self.profile):
+            if self._check(candidate, k).decision != "block":
+                result.suggested_text = candidate
+                break
+        return result
+
+    def _check(self, text: str, kind: str) -> Result:
+        """Findings, decision and (for comments) the action, without a suggested fix."""
         if kind not in KINDS:
             raise TextInputError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
         if len(text) > self.max_chars:
@@ -137,7 +148,6 @@ class Analyzer:
             findings.extend(self.learned.findings(text, k, findings))
         findings.sort(key=lambda f: (f.start if f.start is not None else -1, f.category))
         result = Result(decision=decide(findings), findings=findings)
-        result.suggested_text = rewrite.suggest(text, k, findings, self.profile)
         if k == "comment":
             result.action, result.reply_template = inbound.recommend(findings, self.profile)
         return result

@@ -3,9 +3,17 @@ captions with the PHI spans replaced.
 
 The generic reply is the one OCR's settlements point to: thank, take it offline, and
 neither confirm nor deny that the person is a patient.
+
+A suggestion is a one-click fix, so it must itself pass: removing a name from "Thanks
+Sarah, your tummy tuck looks amazing!" still confirms someone's treatment. `candidates`
+therefore offers fixes from the least to the most invasive (names replaced; sentences
+that carried a blocking finding dropped; a neutral caption or the generic reply), and the
+analyzer offers the first one that gets no block finding itself, or none at all.
 """
 
 from __future__ import annotations
+
+import re
 
 from clearpost.engine.text.model import Category, Finding, Kind
 from clearpost.engine.text.profile import PracticeProfile
@@ -19,6 +27,15 @@ PLACEHOLDERS: dict[Category, str] = {
     Category.PHI_HANDLE: "[tag removed]",
     Category.PHI_AGE: "90 or older",
 }
+
+
+# Short enough to show whole above Instagram's feed fold (125 characters).
+GENERIC_CAPTION = (
+    "Thank you to our wonderful community! Results vary; "
+    "book a consultation to see what is right for you."
+)
+
+_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
 
 
 def generic_reply(profile: PracticeProfile) -> str:
@@ -57,3 +74,43 @@ def suggest(text: str, kind: Kind, findings: list[Finding], profile: PracticePro
     if any(f.category in PLACEHOLDERS for f in blocking):
         return redact(text, blocking)
     return None
+
+
+def drop_sentences(text: str, findings: list[Finding]) -> str | None:
+    """The text without the sentences a blocking finding points into, or None when
+    nothing (or nothing worth posting) would be left."""
+    spans = [
+        (f.start, f.end)
+        for f in findings
+        if f.severity == "block" and f.start is not None and f.end is not None
+    ]
+    kept: list[str] = []
+    for m in _SENTENCE.finditer(text):
+        if not m.group().strip():
+            continue
+        if any(s < m.end() and m.start() < e for s, e in spans):
+            continue
+        kept.append(m.group().strip())
+    out = " ".join(kept)
+    if out == text.strip() or not re.search(r"[^\W\d_]{3}", out):
+        return None
+    return out
+
+
+def candidates(
+    text: str, kind: Kind, findings: list[Finding], profile: PracticeProfile
+) -> list[str]:
+    """Fixes to try in order, least invasive first; the analyzer keeps the first that
+    passes its own check (so a fix never needs a second fix)."""
+    first = suggest(text, kind, findings, profile)
+    if first is None:
+        return []
+    out = [first]
+    if kind == "caption":
+        shorter = drop_sentences(text, findings)
+        if shorter is not None:
+            out.append(shorter)
+        out.append(GENERIC_CAPTION)
+    elif first != generic_reply(profile):
+        out.append(generic_reply(profile))
+    return list(dict.fromkeys(out))

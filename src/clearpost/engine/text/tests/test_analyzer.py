@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from clearpost.engine.catalog import UnknownRuleError
+from clearpost.engine.text import rewrite
 from clearpost.engine.text.analyzer import Analyzer, TextInputError
 from clearpost.engine.text.context import TextContext
 from clearpost.engine.text.model import Category, Finding, Kind
@@ -102,11 +103,15 @@ def test_blocked_reply_gets_generic_suggestion(us: Analyzer) -> None:
 
 
 def test_caption_phi_is_replaced(us: Analyzer) -> None:
-    result = us.analyze("Sarah had her surgery on March 3rd. 6 weeks post-op!", "caption")
+    text = "Sarah had her surgery on March 3rd. 6 weeks post-op!"
+    result = us.analyze(text, "caption")
     assert (
-        result.suggested_text
+        rewrite.redact(text, result.findings)
         == "[name removed] had her surgery on [date removed]. 6 weeks post-op!"
     )
+    # With only the name gone the sentence still tells of someone's surgery (a block), so
+    # the one-click fix drops that sentence and keeps the rest (test_rewrite.py).
+    assert result.suggested_text == "6 weeks post-op!"
 
 
 @pytest.mark.parametrize(
