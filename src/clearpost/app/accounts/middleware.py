@@ -15,9 +15,10 @@ from clearpost.app.audit.actions import record
 
 LAST_SEEN = "clearpost_last_seen"
 MFA_OK = "clearpost_mfa_ok"
-# Paths an MFA-pending or signed-out person may reach (the kiosk and the patient's
-# revocation link carry their own single-use tokens and never a staff session).
-OPEN_PREFIXES = ("/accounts/", "/static/", "/kiosk/", "/r/", "/api/", "/healthz")
+# Paths an MFA-pending or signed-out person may reach (the kiosk, the patient's
+# revocation link and post preview carry their own single-use tokens and never a staff
+# session; "/p/" also holds the signed media links, "/p/m/", the platforms fetch).
+OPEN_PREFIXES = ("/accounts/", "/static/", "/kiosk/", "/r/", "/p/", "/api/", "/healthz")
 
 
 class IdleLogoffMiddleware:

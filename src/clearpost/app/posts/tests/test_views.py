@@ -19,6 +19,7 @@ from clearpost.app.media.models import MediaPair
 from clearpost.app.posts import actions
 from clearpost.app.posts.models import Post, State
 from clearpost.app.posts.tests.conftest import World, make_item
+from clearpost.app.publishing import media_links
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +218,27 @@ def test_preview_link_by_email_sends_a_working_link_and_keeps_no_address(
     assert Client().get(link).status_code == 200
     event = AuditEvent.objects.get(action="post.preview_email")
     assert "sarah@example.org" not in str(event.detail)
+
+
+def test_patient_preview_and_media_links_open_half_way_through_two_step(
+    world: World, draft: Post, login: Callable[[User], Client]
+) -> None:
+    """A staff member who typed a password but not yet the code, on the shared tablet,
+    still sees the patient's page (its token is the credential), not the MFA step."""
+    author = login(world.author)
+    author.post(reverse("posts:submit", args=[draft.public_id]))
+    page = author.post(reverse("posts:preview_link", args=[draft.public_id]))
+    url = page.content.decode().split('data-testid="preview-url">')[1].split("<")[0]
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    half_way = Client()
+    half_way.force_login(world.reviewer)  # password accepted, MFA step not done
+    assert world.reviewer.requires_mfa
+    staff_page = half_way.get(reverse("posts:calendar"))
+    assert staff_page.status_code == 302 and "/accounts/mfa" in staff_page["Location"]
+    preview = half_way.get(reverse("patient_preview:page", args=[token]))
+    assert preview.status_code == 200 and draft.caption in preview.content.decode()
+    img = half_way.get(reverse("patient_preview:media", args=[token, world.photo.public_id]))
+    assert img.status_code == 200 and img["Content-Type"] == "image/jpeg"
+    link = media_links.url_for(world.photo.derivative, "jpg").split("://", 1)[1]
+    served = half_way.get("/" + link.split("/", 1)[1])
+    assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
