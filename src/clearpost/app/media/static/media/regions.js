@@ -144,11 +144,13 @@
   document.getElementById("zoom-out").addEventListener("click", function () { setZoom(zoom - 0.5); });
   if (isVideo) {
     var seek = document.getElementById("seek"), shown = document.getElementById("now");
-    picture.addEventListener("loadedmetadata", function () {
+    var onMeta = function () {
       seek.max = String(picture.duration || 0);
       var end = document.getElementById("t-end");
       if (Number(end.value) === 0 && picture.duration) { end.value = picture.duration.toFixed(1); }  // whole video unless narrowed
-    });
+    };
+    picture.addEventListener("loadedmetadata", onMeta);
+    if (picture.readyState >= 1) { onMeta(); }  // the metadata may have loaded before this script ran
     picture.addEventListener("timeupdate", function () { seek.value = String(picture.currentTime); shown.textContent = picture.currentTime.toFixed(1); render(); });
     picture.addEventListener("seeked", render);
     seek.addEventListener("input", function () { picture.currentTime = Number(seek.value); });
