@@ -342,7 +342,9 @@ def validate_regions(item: MediaItem, regions: Any) -> list[dict[str, Any]]:
         found = re.match(r"^\[(\d+)\]\.?(.*)$", where)
         message = f"region {int(found.group(1)) + 1}: {found.group(2)}" if found else str(exc)
         raise ActionError({"regions": f"A region is not valid: {message}"}) from None
-    if item.kind == Kind.PHOTO and any("time" in r or "frames" in r for r in regions):
+    if item.kind == Kind.PHOTO and any(
+        k in r for r in regions for k in ("time", "frames", "keyframes")
+    ):
         raise ActionError({"regions": "A photo's regions have no start and end time."})
     return list(regions)
 

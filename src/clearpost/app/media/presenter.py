@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from clearpost.app.accounts.models import PATIENT_ROLES, User
 from clearpost.app.authorizations.actions import scoped_authorizations
 from clearpost.app.authorizations.models import Status
-from clearpost.app.media import actions
+from clearpost.app.media import actions, allowlist
 from clearpost.app.media.models import MediaItem, MediaPair, MediaStatus
 from clearpost.app.patients.actions import reveal_many, scoped_patients
 from clearpost.engine import catalog
@@ -59,6 +59,17 @@ def outlines(item: MediaItem) -> list[dict[str, Any]]:
         s["font"] = max(12, round(size / 45))
         s["ty"] = max(s["font"], s["y"] - s["font"] // 3)
     return shapes
+
+
+def allowed_text(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Text regions kept because they are the practice's own words, with the words."""
+    terms = report.get("allow_list") or []
+    rows = []
+    for i, region in enumerate(report.get("text_regions") or [], 1):
+        if region.get("action") == "allowed":
+            because = allowlist.why_allowed(str(region.get("text") or ""), terms)
+            rows.append({"number": i, "text": region.get("text") or "", "because": because})
+    return rows
 
 
 def provenance(item: MediaItem) -> dict[str, Any]:
@@ -180,5 +191,6 @@ def result_context(request: HttpRequest, user: User, item: MediaItem) -> dict[st
         "choices": link_choices(user, item, request) if item.finished else {},
         "body_region_choices": [r.value for r in BodyRegion],
         "pairs": list(pairs.select_related("before", "after")),
+        "allowed_text": allowed_text(report),
         "time_s": (report.get("timings_ms") or {}).get("total", 0) / 1000,
     }

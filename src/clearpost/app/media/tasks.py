@@ -23,7 +23,7 @@ from pathlib import Path
 from django.conf import settings
 from django_tasks import task
 
-from clearpost.app.media import actions, intake
+from clearpost.app.media import actions, allowlist, intake
 from clearpost.app.media.isolated import deid_in_child
 from clearpost.app.media.models import MediaItem
 
@@ -65,15 +65,24 @@ def run_deid(public_id: str, generation: int) -> str:
             regions_path = tmp / "regions.json"
             doc = {"version": 1, "files": {item.original_sha256: {"regions": item.regions}}}
             regions_path.write_text(json.dumps(doc))
+        # The practice's own words (name, logo text, website, handles) may stay visible.
+        terms = allowlist.practice_terms(item.practice)
         options = DeidOptions(
             faces="keep" if item.keep_faces else "redact",
             regions_path=regions_path,
+            allow_words=allowlist.allow_words(terms),
             scrub=ScrubOptions(limits=intake.limits()),
         )
         callback = _progress_callback(public_id, generation)
         actions.set_progress(public_id, generation, "scrub", 0, 0)
         out = tmp / "out"
         report = deid_in_child(plain, f"original{ext}", options, out, callback)
+        report["allow_list"] = terms
+        # Recognition now always runs (the list is never empty), so what was read in a
+        # redacted region (a wristband's name) must not be stored: the report is in clear.
+        for region in report.get("text_regions") or []:
+            if region.get("action") != "allowed":
+                region["text"] = ""
         output = Path(report["output"]) if report.get("output") else None
         done = actions.finish_deid(public_id, generation, report, output)
         return "stale" if done is None else done.status

@@ -215,7 +215,7 @@ def deid_still_bytes(
     rgb, _info = load_oriented(base.data, limits=options.scrub.limits)
     h, w = rgb.shape[:2]
     report.width, report.height = w, h
-    regions: list[Region] = [m.region for m in manual if m.active(0, 0.0)]
+    regions: list[Region] = [r for m in manual if (r := m.at(0, 0.0)) is not None]
     kinds: list[str] = ["manual"] * len(regions)
     # Recognition only matters for the allow-list; without one, detection is enough
     # (every detected region is redacted whatever it says).

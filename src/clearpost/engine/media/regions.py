@@ -13,8 +13,15 @@ or a polygon in pixels of the upright (orientation-corrected) image, as shown on
            {"box": [x, y, w, h], "label": "tattoo"},
            {"polygon": [[x, y], [x, y], [x, y]], "label": "birthmark"},
            {"box": [x, y, w, h], "frames": [start, end]},      # video, inclusive
-           {"box": [x, y, w, h], "time": [start_s, end_s]}     # video, seconds
+           {"box": [x, y, w, h], "time": [start_s, end_s]},    # video, seconds
+           {"keyframes": [{"t": 0.0, "box": [x, y, w, h]},      # video, follows
+                          {"t": 2.5, "box": [x, y, w, h]}]}     # the picture
          ]}}}
+
+A keyframed region (video) is a box that moves and resizes with the content: at a
+time between two keyframes its box is interpolated linearly; before the first and
+after the last keyframe it holds that keyframe's box. Times are seconds from the start
+of the video, strictly increasing. "time" or "frames" may still limit when it applies.
 
 The parser is strict: unknown keys, a missing version, non-finite or negative numbers,
 polygons with fewer than 3 points are errors with the JSON path in the message, so a
@@ -26,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +43,8 @@ VERSION = 1
 MAX_BYTES = 16 * 1024 * 1024
 MAX_REGIONS = 10_000
 MAX_POINTS = 10_000
-_REGION_KEYS = {"box", "polygon", "label", "frames", "time", "shape"}
+_REGION_KEYS = {"box", "polygon", "keyframes", "label", "frames", "time", "shape"}
+Box = tuple[float, float, float, float]
 
 
 class RegionsError(ValueError):
@@ -48,12 +57,34 @@ class ManualRegion:
     label: str = ""
     frames: tuple[int, int] | None = None
     time: tuple[float, float] | None = None
+    keyframes: tuple[tuple[float, Box], ...] = ()
 
     def active(self, frame_index: int, t_seconds: float) -> bool:
         """Does this region apply to a given video frame? Stills use frame 0, t 0."""
         if self.frames is not None and not self.frames[0] <= frame_index <= self.frames[1]:
             return False
         return self.time is None or self.time[0] <= t_seconds <= self.time[1]
+
+    def at(self, frame_index: int, t_seconds: float) -> Region | None:
+        """The region to redact on one frame (None when it does not apply there): a
+        keyframed region's box is interpolated between the keyframes around the time."""
+        if not self.active(frame_index, t_seconds):
+            return None
+        if not self.keyframes:
+            return self.region
+        return Region.from_box(box_at(self.keyframes, t_seconds), 1.0, self.region.shape)
+
+
+def box_at(keyframes: tuple[tuple[float, Box], ...], t: float) -> Box:
+    """Linear interpolation between keyframes, held before the first and after the last."""
+    if t <= keyframes[0][0]:
+        return keyframes[0][1]
+    for (t0, b0), (t1, b1) in pairwise(keyframes):
+        if t <= t1:
+            f = (t - t0) / (t1 - t0)
+            x, y, w, h = (a + (b - a) * f for a, b in zip(b0, b1, strict=True))
+            return (x, y, w, h)
+    return keyframes[-1][1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,19 +171,17 @@ def _region(raw: Any, where: str) -> ManualRegion:
     unknown = set(raw) - _REGION_KEYS
     if unknown:
         raise RegionsError(f"{where}: unknown keys {sorted(unknown)}")
-    if ("box" in raw) == ("polygon" in raw):
-        raise RegionsError(f"{where} needs exactly one of 'box' or 'polygon'")
+    if sum(k in raw for k in ("box", "polygon", "keyframes")) != 1:
+        raise RegionsError(f"{where} needs exactly one of 'box', 'polygon' or 'keyframes'")
     shape = raw.get("shape", "rect")
     if shape not in ("rect", "ellipse"):
         raise RegionsError(f"{where}.shape must be 'rect' or 'ellipse'")
-    if "box" in raw:
-        box = raw["box"]
-        if not isinstance(box, list) or len(box) != 4:
-            raise RegionsError(f"{where}.box must be [x, y, w, h]")
-        x, y, w, h = (_num(v, f"{where}.box[{i}]") for i, v in enumerate(box))
-        if w <= 0 or h <= 0:
-            raise RegionsError(f"{where}.box width and height must be positive")
-        region = Region.from_box((x, y, w, h), 1.0, shape)
+    keyframes: tuple[tuple[float, Box], ...] = ()
+    if "keyframes" in raw:
+        keyframes = _keyframes(raw["keyframes"], f"{where}.keyframes")
+        region = Region.from_box(keyframes[0][1], 1.0, shape)
+    elif "box" in raw:
+        region = Region.from_box(_box(raw["box"], f"{where}.box"), 1.0, shape)
     else:
         poly = raw["polygon"]
         if not isinstance(poly, list) or not 3 <= len(poly) <= MAX_POINTS:
@@ -169,7 +198,31 @@ def _region(raw: Any, where: str) -> ManualRegion:
             raise RegionsError(f"{where}.frames must be whole frame numbers")
         frames = (int(a), int(b))
     times = _pair(raw["time"], f"{where}.time") if "time" in raw else None
-    return ManualRegion(region, label, frames, times)
+    return ManualRegion(region, label, frames, times, keyframes)
+
+
+def _box(box: Any, where: str) -> Box:
+    if not isinstance(box, list) or len(box) != 4:
+        raise RegionsError(f"{where} must be [x, y, w, h]")
+    x, y, w, h = (_num(v, f"{where}[{i}]") for i, v in enumerate(box))
+    if w <= 0 or h <= 0:
+        raise RegionsError(f"{where} width and height must be positive")
+    return (x, y, w, h)
+
+
+def _keyframes(raw: Any, where: str) -> tuple[tuple[float, Box], ...]:
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_POINTS:
+        raise RegionsError(f"{where} must be a list of 1 to {MAX_POINTS} keyframes")
+    out: list[tuple[float, Box]] = []
+    for i, kf in enumerate(raw):
+        at = f"{where}[{i}]"
+        if not isinstance(kf, dict) or set(kf) != {"t", "box"}:
+            raise RegionsError(f"{at} must be an object with only 't' and 'box'")
+        t = _num(kf["t"], f"{at}.t")
+        if out and t <= out[-1][0]:
+            raise RegionsError(f"{at}.t must be later than the keyframe before it")
+        out.append((t, _box(kf["box"], f"{at}.box")))
+    return tuple(out)
 
 
 def _pair_point(value: Any, where: str) -> tuple[float, float]:

@@ -281,7 +281,7 @@ def deid_video(
         for start, boxes in text_hits.items():
             if start - vs.text_every <= i < start + vs.text_every:
                 regs += [text_region(b) for b in boxes]
-        regs += [m.region for m in manual if m.active(i, times[i])]
+        regs += [r for m in manual if (r := m.at(i, times[i])) is not None]
         return regs
 
     out = _scratch(".mp4")

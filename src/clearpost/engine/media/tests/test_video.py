@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 from fractions import Fraction
 from pathlib import Path
@@ -149,3 +151,52 @@ def test_video_progress_counts_frames_per_stage(tmp_path: Path) -> None:
     assert all(t == 12 for s, _d, t in calls if s == "detect")
     # Stages come in order: all detection, then encoding, then verification.
     assert stages.index("verify") > stages.index("encode") > stages.index("detect")
+
+
+def test_a_keyframed_region_follows_a_moving_mark(tmp_path: Path) -> None:
+    """A striped mark moves 12 px a frame; a region keyframed at its first and last
+    positions redacts it on every frame, and the stripes are untouched where it is not."""
+    src = tmp_path / "mark.mp4"
+    out = av.open(str(src), "w", format="mp4")
+    v = out.add_stream("libx264", rate=10)
+    v.width, v.height, v.pix_fmt = 320, 240, "yuv420p"
+    v.options = {"crf": "12"}
+    for i in range(12):
+        img = np.full((240, 320, 3), (205, 180, 160), np.uint8)
+        img[150:210, :, :] = 0
+        img[150:210, ::8, :] = 255  # a static striped band as the control
+        img[150:210, 1::8, :] = 255
+        px = 20 + i * 12
+        for s in range(0, 48, 8):  # the moving mark
+            img[40:100, px + s : px + s + 4] = (220, 30, 160)
+        fr = av.VideoFrame.from_ndarray(img, format="rgb24")
+        fr.pts = i
+        for p in v.encode(fr):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    out.close()
+    regions = tmp_path / "regions.json"
+    sha = hashlib.sha256(src.read_bytes()).hexdigest()
+    keyframes = [{"t": 0.0, "box": [16, 36, 56, 68]}, {"t": 1.1, "box": [148, 36, 56, 68]}]
+    regions.write_text(
+        json.dumps({"version": 1, "files": {sha: {"regions": [{"keyframes": keyframes}]}}})
+    )
+    options = DeidOptions(faces="keep", text="keep", regions_path=regions)
+    report = run_one(deid_file, collect_inputs([src])[0], options, tmp_path / "out")
+    assert report.status == "cleared", report.reason
+
+    def frames_of(path: Path) -> list[np.ndarray]:
+        with av.open(str(path)) as c:
+            return [np.asarray(f.to_ndarray(format="rgb24"), np.float32) for f in c.decode(video=0)]
+
+    def detail(a: np.ndarray) -> float:
+        return float(np.abs(np.diff(a, axis=1)).mean())
+
+    before, after = frames_of(src), frames_of(Path(report.output or ""))
+    assert len(after) == 12
+    for i, (b, a) in enumerate(zip(before, after, strict=True)):
+        mark = (slice(44, 96), slice(20 + i * 12, 64 + i * 12))  # wherever the mark is
+        band = (slice(154, 206), slice(100, 200))
+        assert detail(a[mark]) < detail(b[mark]) / 4, i
+        assert detail(a[band]) > detail(b[band]) * 0.8, i

@@ -1,6 +1,8 @@
 // Region editor: rectangle, ellipse and free polygon over the picture, in the picture's
 // own pixels (the SVG viewBox is the image size), with undo and zoom. Pointer events
 // cover mouse, pen and touch alike. Saved in the engine's regions format.
+// Video: with "Follow the picture" on, each box drawn adds a keyframe {t, box} at the
+// player's current time to the same region; the engine interpolates between them.
 (function () {
   "use strict";
   var editor = document.getElementById("editor");
@@ -13,7 +15,7 @@
   var width = Number(editor.dataset.width), height = Number(editor.dataset.height);
   var regions = [];
   try { regions = JSON.parse(document.getElementById("regions-data").textContent) || []; } catch (e) { regions = []; }
-  var drag = null, poly = [], zoom = 1;
+  var drag = null, poly = [], zoom = 1, track = null;
   var stroke = Math.max(2, Math.round(Math.max(width, height) / 300));
 
   function tool() { return document.querySelector("input[name=tool]:checked").value; }
@@ -50,16 +52,47 @@
     }
     return r;
   }
+  function now() { return isVideo ? Math.round(picture.currentTime * 10) / 10 : 0; }
+  function boxAt(kfs, t) {  // the engine's rule: linear between keyframes, held at the ends
+    if (t <= kfs[0].t) { return kfs[0].box; }
+    for (var i = 1; i < kfs.length; i++) {
+      if (t <= kfs[i].t) {
+        var a = kfs[i - 1], b = kfs[i], f = (t - a.t) / (b.t - a.t);
+        return a.box.map(function (v, k) { return Math.round(v + (b.box[k] - v) * f); });
+      }
+    }
+    return kfs[kfs.length - 1].box;
+  }
+  function following() { var f = document.getElementById("follow"); return isVideo && f && f.checked; }
+  function addKeyframe(box, shape) {
+    var kf = { t: now(), box: box };
+    var r = track === null ? null : regions[track];
+    if (!r || !r.keyframes) {
+      r = withTime({ keyframes: [], label: label() });
+      if (shape === "ellipse") { r.shape = "ellipse"; }
+      regions.push(r); track = regions.length - 1;
+    }
+    r.keyframes = r.keyframes.filter(function (k) { return k.t !== kf.t; }).concat([kf]);
+    r.keyframes.sort(function (a, b) { return a.t - b.t; });
+  }
   function render() {
     while (svg.firstChild) { svg.removeChild(svg.firstChild); }
-    regions.forEach(function (r) { svg.appendChild(shapeFor(r, "region")); });
+    regions.forEach(function (r, i) {
+      if (!r.keyframes) { svg.appendChild(shapeFor(r, "region")); return; }
+      svg.appendChild(shapeFor({ box: boxAt(r.keyframes, now()), shape: r.shape }, i === track ? "region moving drawing-now" : "region moving"));
+    });
     if (drag && drag.box) { svg.appendChild(shapeFor({ box: drag.box, shape: drag.shape }, "region drawing-now")); }
     if (poly.length) {
       var line = el("polyline", { points: poly.map(function (p) { return p.join(","); }).join(" "), "class": "region drawing-now", "stroke-width": stroke });
       svg.appendChild(line);
       poly.forEach(function (p) { svg.appendChild(el("circle", { cx: p[0], cy: p[1], r: stroke * 2, "class": "vertex" })); });
     }
-    document.getElementById("region-count").textContent = regions.length + (regions.length === 1 ? " region" : " regions") + " marked.";
+    var text = regions.length + (regions.length === 1 ? " region" : " regions") + " marked.";
+    if (track !== null && regions[track] && regions[track].keyframes) {
+      text += " Moving region: " + regions[track].keyframes.length + " keyframe(s) at " +
+        regions[track].keyframes.map(function (k) { return k.t.toFixed(1) + " s"; }).join(", ") + ".";
+    }
+    document.getElementById("region-count").textContent = text;
   }
   svg.addEventListener("pointerdown", function (ev) {
     ev.preventDefault();
@@ -79,7 +112,9 @@
     render();
   });
   function endDrag() {
-    if (drag && drag.box && drag.box[2] >= 3 && drag.box[3] >= 3) {
+    if (drag && drag.box && drag.box[2] >= 3 && drag.box[3] >= 3 && following()) {
+      addKeyframe(drag.box, drag.shape);
+    } else if (drag && drag.box && drag.box[2] >= 3 && drag.box[3] >= 3) {
       var r = { box: drag.box, label: label() };
       if (drag.shape === "ellipse") { r.shape = "ellipse"; }
       regions.push(withTime(r));
@@ -94,7 +129,10 @@
   }
   document.getElementById("close-shape").addEventListener("click", closePolygon);
   document.getElementById("undo").addEventListener("click", function () {
-    if (poly.length) { poly.pop(); } else { regions.pop(); }
+    var last = regions[regions.length - 1];
+    if (poly.length) { poly.pop(); }
+    else if (track === regions.length - 1 && last && last.keyframes && last.keyframes.length > 1) { last.keyframes.pop(); }
+    else { regions.pop(); track = null; }
     render();
   });
   function setZoom(z) {
@@ -105,14 +143,18 @@
   document.getElementById("zoom-in").addEventListener("click", function () { setZoom(zoom + 0.5); });
   document.getElementById("zoom-out").addEventListener("click", function () { setZoom(zoom - 0.5); });
   if (isVideo) {
-    var seek = document.getElementById("seek"), now = document.getElementById("now");
-    picture.addEventListener("loadedmetadata", function () {
+    var seek = document.getElementById("seek"), shown = document.getElementById("now");
+    var onMeta = function () {
       seek.max = String(picture.duration || 0);
       var end = document.getElementById("t-end");
       if (Number(end.value) === 0 && picture.duration) { end.value = picture.duration.toFixed(1); }  // whole video unless narrowed
-    });
-    picture.addEventListener("timeupdate", function () { seek.value = String(picture.currentTime); now.textContent = picture.currentTime.toFixed(1); });
+    };
+    picture.addEventListener("loadedmetadata", onMeta);
+    if (picture.readyState >= 1) { onMeta(); }  // the metadata may have loaded before this script ran
+    picture.addEventListener("timeupdate", function () { seek.value = String(picture.currentTime); shown.textContent = picture.currentTime.toFixed(1); render(); });
+    picture.addEventListener("seeked", render);
     seek.addEventListener("input", function () { picture.currentTime = Number(seek.value); });
+    document.getElementById("new-track").addEventListener("click", function () { track = null; document.getElementById("follow").checked = true; render(); });
     document.getElementById("play").addEventListener("click", function () { if (picture.paused) { picture.play(); } else { picture.pause(); } });
     document.getElementById("t-now-start").addEventListener("click", function () { document.getElementById("t-start").value = picture.currentTime.toFixed(1); });
     document.getElementById("t-now-end").addEventListener("click", function () { document.getElementById("t-end").value = picture.currentTime.toFixed(1); });
