@@ -217,3 +217,28 @@ def test_preview_link_by_email_sends_a_working_link_and_keeps_no_address(
     assert Client().get(link).status_code == 200
     event = AuditEvent.objects.get(action="post.preview_email")
     assert "sarah@example.org" not in str(event.detail)
+
+
+def test_detail_links_each_publication_to_the_publishing_record(
+    world: World, login: Callable[[User], Client]
+) -> None:
+    from clearpost.app.publishing.models import Publication, PublicationState
+
+    post = actions.create_post(world.author, world.data())
+    client = login(world.author)
+    record = reverse("publishing:post", args=[post.public_id])
+    before = client.get(reverse("posts:detail", args=[post.public_id])).content.decode()
+    assert record not in before and 'data-testid="publications"' not in before
+    Publication.objects.create(
+        practice=world.practice,
+        post=post,
+        account=world.account,
+        state=PublicationState.PUBLISHED,
+        url="https://instagram.example/p/abc",
+    )
+    page = client.get(reverse("posts:detail", args=[post.public_id])).content.decode()
+    assert f'href="{record}"' in page
+    assert "Published" in page and "https://instagram.example/p/abc" in page
+    assert world.account.display_name in page
+    assert "style=" not in page.split('data-testid="publications"')[1].split("</div>")[0]
+    assert client.get(record).status_code == 200
