@@ -309,6 +309,7 @@ class CommentState(models.TextChoices):
     NEW = "new", "New"
     HIDDEN = "hidden", "Hidden automatically (PHI)"
     NEEDS_PERSON = "needs_person", "Needs a person (cannot be hidden here)"
+    AWAITING_APPROVAL = "awaiting_ok", "Reply waiting for a second person's approval"
     REPLIED = "replied", "Replied"
     DONE = "done", "No action needed"
 
@@ -345,6 +346,13 @@ class InboxComment(models.Model):
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # A checked reply waiting for a second person (PublishingSettings.replies_need_approval).
+    # Sealed like the comment: a reply that passed the check may still name someone.
+    pending_reply_enc = models.TextField(blank=True)
+    pending_reply_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    pending_reply_at = models.DateTimeField(null=True, blank=True)
 
     objects = PracticeScopedQuerySet.as_manager()
 
@@ -374,8 +382,39 @@ class InboxComment(models.Model):
     def text(self) -> str:
         return crypto.decrypt(settings.CLEARPOST_ENCRYPTION_KEY, self.text_enc, self._aad("text"))
 
+    def seal_pending_reply(self, text: str) -> None:
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        self.pending_reply_enc = crypto.encrypt(key, text, self._aad("pending_reply"))
+
+    def pending_reply(self) -> str:
+        if not self.pending_reply_enc:
+            return ""
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        return crypto.decrypt(key, self.pending_reply_enc, self._aad("pending_reply"))
+
     def author(self) -> str:
         if not self.author_enc:
             return ""
         key = settings.CLEARPOST_ENCRYPTION_KEY
         return crypto.decrypt(key, self.author_enc, self._aad("author"))
+
+
+class PublishingSettings(models.Model):
+    """A practice's publishing choices. `replies_need_approval`: a reply written in the
+    inbox is checked, then waits for a reviewer or privacy officer other than its writer
+    before it is sent (issue 9: "by practice setting, approved before it is sent").
+    No row means the defaults (off: the person pressing Send approves)."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.PROTECT, related_name="publishing_settings"
+    )
+    replies_need_approval = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = PracticeScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"publishing settings of {self.practice_id}"
