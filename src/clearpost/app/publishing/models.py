@@ -36,6 +36,13 @@ class Platform(models.TextChoices):
     GBP = "gbp", "Google Business Profile (reviews)"
 
 
+# The platforms a ready-to-post kit can be meant for (the social ones a release names).
+KIT_PLATFORMS = [
+    (p.value, p.label)
+    for p in (Platform.INSTAGRAM, Platform.FACEBOOK, Platform.TIKTOK, Platform.LINKEDIN, Platform.X)
+]
+
+
 class AccountKind(models.TextChoices):
     BUSINESS = "business", "Business account"
     CREATOR = "creator", "Creator account"
@@ -78,6 +85,9 @@ class ConnectedAccount(models.Model):
     # ASPS-GRAPHIC-CONTENT: graphic surgical content may go only where the platform's
     # age restriction is applied on this account.
     age_restriction_applied = models.BooleanField(default=False)
+    # A kit is posted by a person from a phone to one platform; naming it here gives the
+    # posts gate a platform to check the patient's release against (blank: refused).
+    kit_platform = models.CharField(max_length=16, choices=KIT_PLATFORMS, blank=True)
     access_token_enc = models.TextField(blank=True)
     refresh_token_enc = models.TextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +113,14 @@ class ConnectedAccount(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @property
+    def consent_platform(self) -> str:
+        """The platform the patient's release must cover: for a kit, the platform it is
+        meant for; a kit with none stays "kit", which no release names (refused)."""
+        if self.platform == Platform.KIT and self.kit_platform:
+            return str(self.kit_platform)
+        return str(self.platform)
 
     @property
     def is_professional(self) -> bool:
