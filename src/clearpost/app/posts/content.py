@@ -173,7 +173,7 @@ def build_gate_input(
     targets = [
         gate.Target(
             ref=a.public_id,
-            platform=a.platform,
+            platform=a.consent_platform,
             label=f"{a.get_platform_display()} {a.handle or a.display_name}".strip(),
             professional=a.is_professional,
             usable=a.practice_id == practice.pk and a.is_usable(when),

@@ -260,6 +260,9 @@ def _detail_context(user: User, post: Post) -> dict[str, Any]:
         "active": actions.active_approvals(post),
         "missing": actions.missing_approvals(post),
         "previews": list(post.previews.order_by("-created_at")[:5]),
+        # The publishing record (receipts, attempts, takedowns) lives on its own page;
+        # here each target's state and a link to it.
+        "publications": list(post.publications.select_related("account").order_by("pk")),
         "is_author": is_author,
         "can_edit": (is_author or user.has_role("owner")) and post.state in EDITABLE_STATES,
         "can_submit": (is_author or user.has_role("owner")) and post.state == State.DRAFT,

@@ -360,6 +360,36 @@ def _store(actor: Any, platform: str, found: list[dict[str, Any]]) -> list[Conne
     return stored
 
 
+def set_kit_platform(actor: Any, account: ConnectedAccount, platform: str) -> ConnectedAccount:
+    """Name the platform a ready-to-post kit is meant for, so the posts gate can check
+    the patient's release against it (blank: the gate refuses patient content again).
+    Owner or privacy officer, audited."""
+    from clearpost.app.accounts.models import Role
+    from clearpost.app.publishing.models import KIT_PLATFORMS
+
+    if not actor.has_role(Role.OWNER, Role.PRIVACY_OFFICER):
+        raise ActionError({"": "Only an owner or privacy officer can set up a kit."})
+    if account.platform != Platform.KIT or account.practice_id != actor.practice_id:
+        raise ActionError({"": "Only a ready-to-post kit has a platform to choose."})
+    if platform and platform not in {p for p, _ in KIT_PLATFORMS}:
+        raise ActionError({"kit_platform": f"A kit cannot be meant for {platform!r}."})
+    with transaction.atomic():
+        locked = ConnectedAccount.objects.select_for_update().get(pk=account.pk)
+        before = locked.kit_platform
+        locked.kit_platform = platform
+        locked.save(update_fields=["kit_platform"])
+        record(
+            "publishing.kit_platform_set",
+            actor=actor,
+            obj=locked,
+            rule="HIPAA-AUTH-SCOPE-MATCH",
+            before={"kit_platform": before},
+            after={"kit_platform": platform},
+        )
+    saved: ConnectedAccount = locked
+    return saved
+
+
 # --- tokens in use ---------------------------------------------------------------------
 def usable_token(account: ConnectedAccount) -> str:
     """The access token, refreshed first when it expires within REFRESH_MARGIN."""

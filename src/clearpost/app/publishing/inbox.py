@@ -7,7 +7,9 @@ post-op or medical question, self-disclosure, negative review, spam. A comment e
 PHI is hidden at once where the platform allows (Instagram, Facebook, X replies) and
 queued for a person otherwise (LinkedIn has no hide). Every classification suggests a
 compliant reply; a reply is checked like a caption (kind `reply`, so confirming someone
-is a patient is caught) and sent only by a person pressing Send.
+is a patient is caught) and sent only by a person pressing Send, or, when the practice
+turns on `PublishingSettings.replies_need_approval`, only once a reviewer or privacy
+officer other than its writer approves it (checked again at that moment).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clearpost.app.accounts.models import Role
 from clearpost.app.audit.actions import record
 from clearpost.app.authorizations.actions import ActionError
 from clearpost.app.posts.content import _analyzer, text_profile
@@ -33,6 +36,7 @@ from clearpost.app.publishing.models import (
     Platform,
     Publication,
     PublicationState,
+    PublishingSettings,
 )
 from clearpost.app.publishing.publisher import notify
 from clearpost.app.publishing.registry import LiveCallRefused, provider_for
@@ -47,6 +51,8 @@ RULE_HIDE = "HIPAA-MITIGATE"
 RULE_REPLY = "HIPAA-REVIEW-NO-CONFIRM"
 POLL_EVERY = dt.timedelta(minutes=5)
 POLL_WINDOW = dt.timedelta(days=30)
+APPROVER_ROLES = (Role.REVIEWER, Role.PRIVACY_OFFICER)
+SETTINGS_ROLES = (Role.OWNER, Role.PRIVACY_OFFICER)
 
 
 def classify(practice: Any, text: str) -> Result | None:
@@ -211,35 +217,120 @@ def checked(practice: Any, text: str) -> str:
     return text
 
 
-def send_reply(actor: Any, row: InboxComment, text: str) -> InboxComment:
-    """Check the reply like a caption, then send it through the platform's reply call."""
-    text = checked(row.practice, text)
+def replies_need_approval(practice: Any) -> bool:
+    row = PublishingSettings.objects.filter(practice=practice).first()
+    return bool(row and row.replies_need_approval)
+
+
+def set_replies_need_approval(actor: Any, on: bool) -> PublishingSettings:
+    """The practice setting, changed by an owner or privacy officer, audited."""
+    if actor.practice is None or not actor.has_role(*SETTINGS_ROLES):
+        raise ActionError({"": "Only an owner or privacy officer can change this setting."})
+    with transaction.atomic():
+        row, _ = PublishingSettings.objects.select_for_update().get_or_create(
+            practice=actor.practice
+        )
+        before = row.replies_need_approval
+        row.replies_need_approval = on
+        row.updated_by = actor
+        row.save()
+        record(
+            "publishing.settings_changed",
+            actor=actor,
+            obj=row,
+            rule=RULE_REPLY,
+            before={"replies_need_approval": before},
+            after={"replies_need_approval": on},
+        )
+    saved: PublishingSettings = row
+    return saved
+
+
+def _deliver(row: InboxComment, text: str) -> str:
     account = row.publication.account if row.publication is not None else row.account
     if account is None:
         raise ActionError({"": "This comment has no account to reply from."})
     try:
         provider = provider_for(account)
-        reply_id = provider.reply(row.external_id, text, accounts.usable_token(account))
+        reply_id: str = provider.reply(row.external_id, text, accounts.usable_token(account))
     except NotSupported as exc:
         raise ActionError({"": str(exc)}) from exc
     except (ProviderError, LiveCallRefused) as exc:
         raise ActionError({"": f"Not sent: {exc}"}) from exc
+    return reply_id
+
+
+def _mark_replied(actor: Any, row: InboxComment, reply_id: str, text: str, **extra: Any) -> None:
+    locked = InboxComment.objects.select_for_update().get(pk=row.pk)
+    locked.state = CommentState.REPLIED
+    locked.reply_external_id = reply_id[:200]
+    locked.replied_at = timezone.now()
+    locked.replied_by = actor
+    locked.pending_reply_enc = ""
+    locked.save()
+    record(
+        "inbox.replied",
+        actor=actor,
+        obj=locked,
+        rule=RULE_REPLY,
+        detail={"reply_sha256": hashlib.sha256(text.encode()).hexdigest(), **extra},
+    )
+
+
+def send_reply(actor: Any, row: InboxComment, text: str) -> InboxComment:
+    """Check the reply like a caption, then send it through the platform's reply call;
+    when the practice requires a second approval, hold it for one instead."""
+    text = checked(row.practice, text)
+    if row.state == CommentState.REPLIED:
+        raise ActionError({"": "This comment has been answered already."})
+    if replies_need_approval(row.practice):
+        with transaction.atomic():
+            locked = InboxComment.objects.select_for_update().get(pk=row.pk)
+            locked.seal_pending_reply(text)
+            locked.pending_reply_by = actor
+            locked.pending_reply_at = timezone.now()
+            locked.state = CommentState.AWAITING_APPROVAL
+            locked.save()
+            record(
+                "inbox.reply_proposed",
+                actor=actor,
+                obj=locked,
+                rule=RULE_REPLY,
+                detail={"reply_sha256": hashlib.sha256(text.encode()).hexdigest()},
+            )
+        held: InboxComment = locked
+        return held
+    reply_id = _deliver(row, text)
+    with transaction.atomic():
+        _mark_replied(actor, row, reply_id, text)
+    return InboxComment.objects.get(pk=row.pk)
+
+
+def approve_reply(actor: Any, row: InboxComment) -> InboxComment:
+    """A reviewer or privacy officer, never the reply's writer, approves the held reply;
+    it is checked again (the practice's rules may have changed) and then sent."""
+    if not actor.has_role(*APPROVER_ROLES):
+        raise ActionError({"": "Only a reviewer or privacy officer can approve a reply."})
     with transaction.atomic():
         locked = InboxComment.objects.select_for_update().get(pk=row.pk)
-        locked.state = CommentState.REPLIED
-        locked.reply_external_id = reply_id[:200]
-        locked.replied_at = timezone.now()
-        locked.replied_by = actor
-        locked.save()
+        if locked.state != CommentState.AWAITING_APPROVAL or not locked.pending_reply_enc:
+            raise ActionError({"": "No reply is waiting for approval on this comment."})
+        if locked.pending_reply_by_id == actor.pk:
+            raise ActionError({"": "A second person must approve your reply, not you."})
+        text = locked.pending_reply()
+        writer = locked.pending_reply_by_id
+    text = checked(locked.practice, text)
+    reply_id = _deliver(locked, text)
+    with transaction.atomic():
         record(
-            "inbox.replied",
+            "inbox.reply_approved",
             actor=actor,
             obj=locked,
             rule=RULE_REPLY,
             detail={"reply_sha256": hashlib.sha256(text.encode()).hexdigest()},
         )
-    done: InboxComment = locked
-    return done
+        _mark_replied(actor, locked, reply_id, text, written_by=writer)
+    return InboxComment.objects.get(pk=row.pk)
 
 
 def read_text(actor: Any, row: InboxComment) -> tuple[str, str]:

@@ -36,6 +36,13 @@ class Platform(models.TextChoices):
     GBP = "gbp", "Google Business Profile (reviews)"
 
 
+# The platforms a ready-to-post kit can be meant for (the social ones a release names).
+KIT_PLATFORMS = [
+    (p.value, p.label)
+    for p in (Platform.INSTAGRAM, Platform.FACEBOOK, Platform.TIKTOK, Platform.LINKEDIN, Platform.X)
+]
+
+
 class AccountKind(models.TextChoices):
     BUSINESS = "business", "Business account"
     CREATOR = "creator", "Creator account"
@@ -78,6 +85,9 @@ class ConnectedAccount(models.Model):
     # ASPS-GRAPHIC-CONTENT: graphic surgical content may go only where the platform's
     # age restriction is applied on this account.
     age_restriction_applied = models.BooleanField(default=False)
+    # A kit is posted by a person from a phone to one platform; naming it here gives the
+    # posts gate a platform to check the patient's release against (blank: refused).
+    kit_platform = models.CharField(max_length=16, choices=KIT_PLATFORMS, blank=True)
     access_token_enc = models.TextField(blank=True)
     refresh_token_enc = models.TextField(blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -103,6 +113,14 @@ class ConnectedAccount(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+    @property
+    def consent_platform(self) -> str:
+        """The platform the patient's release must cover: for a kit, the platform it is
+        meant for; a kit with none stays "kit", which no release names (refused)."""
+        if self.platform == Platform.KIT and self.kit_platform:
+            return str(self.kit_platform)
+        return str(self.platform)
 
     @property
     def is_professional(self) -> bool:
@@ -309,6 +327,7 @@ class CommentState(models.TextChoices):
     NEW = "new", "New"
     HIDDEN = "hidden", "Hidden automatically (PHI)"
     NEEDS_PERSON = "needs_person", "Needs a person (cannot be hidden here)"
+    AWAITING_APPROVAL = "awaiting_ok", "Reply waiting for a second person's approval"
     REPLIED = "replied", "Replied"
     DONE = "done", "No action needed"
 
@@ -345,6 +364,13 @@ class InboxComment(models.Model):
     replied_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # A checked reply waiting for a second person (PublishingSettings.replies_need_approval).
+    # Sealed like the comment: a reply that passed the check may still name someone.
+    pending_reply_enc = models.TextField(blank=True)
+    pending_reply_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    pending_reply_at = models.DateTimeField(null=True, blank=True)
 
     objects = PracticeScopedQuerySet.as_manager()
 
@@ -374,8 +400,39 @@ class InboxComment(models.Model):
     def text(self) -> str:
         return crypto.decrypt(settings.CLEARPOST_ENCRYPTION_KEY, self.text_enc, self._aad("text"))
 
+    def seal_pending_reply(self, text: str) -> None:
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        self.pending_reply_enc = crypto.encrypt(key, text, self._aad("pending_reply"))
+
+    def pending_reply(self) -> str:
+        if not self.pending_reply_enc:
+            return ""
+        key = settings.CLEARPOST_ENCRYPTION_KEY
+        return crypto.decrypt(key, self.pending_reply_enc, self._aad("pending_reply"))
+
     def author(self) -> str:
         if not self.author_enc:
             return ""
         key = settings.CLEARPOST_ENCRYPTION_KEY
         return crypto.decrypt(key, self.author_enc, self._aad("author"))
+
+
+class PublishingSettings(models.Model):
+    """A practice's publishing choices. `replies_need_approval`: a reply written in the
+    inbox is checked, then waits for a reviewer or privacy officer other than its writer
+    before it is sent (issue 9: "by practice setting, approved before it is sent").
+    No row means the defaults (off: the person pressing Send approves)."""
+
+    practice = models.OneToOneField(
+        Practice, on_delete=models.PROTECT, related_name="publishing_settings"
+    )
+    replies_need_approval = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    objects = PracticeScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"publishing settings of {self.practice_id}"

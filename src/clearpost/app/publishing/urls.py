@@ -15,6 +15,8 @@ urlpatterns = [
     path("publishing/takedowns/<str:public_id>/done/", views.takedown_done, name="takedown_done"),
     path("publishing/posts/<str:post_id>/", views.post_publications, name="post"),
     path("publishing/inbox/", views.inbox_page, name="inbox"),
+    path("publishing/inbox/settings/", views.inbox_settings, name="inbox_settings"),
     path("publishing/inbox/<str:public_id>/reply/", views.inbox_reply, name="inbox_reply"),
+    path("publishing/inbox/<str:public_id>/approve/", views.inbox_approve, name="inbox_approve"),
     path("publishing/webhooks/meta/", views.meta_webhook, name="meta_webhook"),
 ]

@@ -26,6 +26,7 @@ from clearpost.app.practices.models import Practice
 from clearpost.app.publishing import accounts, config, inbox, takedown
 from clearpost.app.publishing.models import (
     AccountStatus,
+    CommentState,
     ConnectedAccount,
     InboxComment,
     Publication,
@@ -186,14 +187,64 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     rows = (
         InboxComment.objects.for_practice(_practice(user))
-        .select_related("publication__account", "publication__post", "account")
+        .select_related("publication__account", "publication__post", "account", "pending_reply_by")
         .order_by("-received_at")[:100]
     )
     items = []
+    can_approve = user.has_role(*inbox.APPROVER_ROLES)
     for row in rows:
         text, author = inbox.read_text(user, row)
-        items.append({"row": row, "text": text, "author": author})
-    return render(request, "publishing/inbox.html", {"items": items})
+        items.append(
+            {
+                "row": row,
+                "text": text,
+                "author": author,
+                "pending": row.pending_reply() if row.pending_reply_enc else "",
+                "can_approve": can_approve and row.pending_reply_by_id != user.pk,
+            }
+        )
+    return render(
+        request,
+        "publishing/inbox.html",
+        {
+            "items": items,
+            "needs_approval": inbox.replies_need_approval(_practice(user)),
+            "can_set": user.has_role(*inbox.SETTINGS_ROLES),
+        },
+    )
+
+
+@require_POST
+@require_roles(*inbox.SETTINGS_ROLES, what="change the reply approval setting")
+def inbox_settings(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    on = request.POST.get("replies_need_approval") == "1"
+    try:
+        inbox.set_replies_need_approval(user, on)
+        messages.success(
+            request,
+            "Replies now wait for a second person's approval."
+            if on
+            else "Replies are sent by the person who checks them.",
+        )
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("publishing:inbox")
+
+
+@require_POST
+@require_roles(*INBOX_ROLES, what="approve replies")
+def inbox_approve(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _user(request)
+    row = InboxComment.objects.for_practice(_practice(user)).filter(public_id=public_id).first()
+    if row is None:
+        raise Http404("No such comment")
+    try:
+        inbox.approve_reply(user, row)
+        messages.success(request, "Reply approved and sent.")
+    except ActionError as exc:
+        messages.error(request, str(exc))
+    return redirect("publishing:inbox")
 
 
 @require_POST
@@ -211,8 +262,13 @@ def inbox_reply(request: HttpRequest, public_id: str) -> HttpResponse:
                 request, f"Checked, ready to paste where you reply by hand: {text.strip()}"
             )
         else:
-            inbox.send_reply(user, row, text)
-            messages.success(request, "Reply checked and sent.")
+            done = inbox.send_reply(user, row, text)
+            messages.success(
+                request,
+                "Reply checked; it waits for a reviewer or privacy officer to approve it."
+                if done.state == CommentState.AWAITING_APPROVAL
+                else "Reply checked and sent.",
+            )
     except ActionError as exc:
         messages.error(request, str(exc))
     return redirect("publishing:inbox")

@@ -32,6 +32,7 @@ MISSING = {
     "ca": "ca_AAAAAAAAAAAAAAAA",
     "po": "po_AAAAAAAAAAAAAAAA",
     "md": "md_AAAAAAAAAAAAAAAA",
+    "ic": "cm_AAAAAAAAAAAAAAAA",
 }
 
 USE = {
@@ -74,6 +75,8 @@ WEB = [
     ("web", "GET", "/authorizations/templates/{tpl}/", None),
     ("web", "POST", "/authorizations/templates/{tpl}/", {"name": "Taken over", "text": "x"}),
     ("web", "POST", "/publishing/accounts/{ca}/disconnect/", {}),
+    ("web", "POST", "/publishing/inbox/{ic}/reply/", {"text": ""}),
+    ("web", "POST", "/publishing/inbox/{ic}/approve/", {}),
     ("web", "GET", "/posts/{po}/", None),
     ("web", "GET", "/posts/{po}/edit/", None),
     ("web", "POST", "/posts/{po}/submit/", {}),
@@ -142,6 +145,7 @@ def _ids(t) -> dict[str, str]:
         "ca": _connected_account(t).public_id,
         "po": _post_of(t).public_id,
         "md": media_item_for(t.admin).public_id,
+        "ic": _inbox_comment(t).public_id,
     }
 
 
@@ -155,6 +159,19 @@ def _connected_account(t):
         defaults={"kind": "page", "display_name": "Page"},
     )
     return account
+
+
+def _inbox_comment(t):
+    """Each tenant's one review in the comments inbox, made on first use."""
+    from clearpost.app.publishing.models import InboxComment
+
+    account = _connected_account(t)
+    row = InboxComment.objects.filter(account=account, external_id="review-1").first()
+    if row is None:
+        row = InboxComment(practice=t.practice, account=account, external_id="review-1")
+        row.seal("A tenant's own review.", "Reviewer")
+        row.save()
+    return row
 
 
 def _post_of(t) -> Post:

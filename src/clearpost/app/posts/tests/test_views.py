@@ -242,3 +242,28 @@ def test_patient_preview_and_media_links_open_half_way_through_two_step(
     link = media_links.url_for(world.photo.derivative, "jpg").split("://", 1)[1]
     served = half_way.get("/" + link.split("/", 1)[1])
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
+
+
+def test_detail_links_each_publication_to_the_publishing_record(
+    world: World, login: Callable[[User], Client]
+) -> None:
+    from clearpost.app.publishing.models import Publication, PublicationState
+
+    post = actions.create_post(world.author, world.data())
+    client = login(world.author)
+    record = reverse("publishing:post", args=[post.public_id])
+    before = client.get(reverse("posts:detail", args=[post.public_id])).content.decode()
+    assert record not in before and 'data-testid="publications"' not in before
+    Publication.objects.create(
+        practice=world.practice,
+        post=post,
+        account=world.account,
+        state=PublicationState.PUBLISHED,
+        url="https://instagram.example/p/abc",
+    )
+    page = client.get(reverse("posts:detail", args=[post.public_id])).content.decode()
+    assert f'href="{record}"' in page
+    assert "Published" in page and "https://instagram.example/p/abc" in page
+    assert world.account.display_name in page
+    assert "style=" not in page.split('data-testid="publications"')[1].split("</div>")[0]
+    assert client.get(record).status_code == 200

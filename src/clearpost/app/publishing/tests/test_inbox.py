@@ -236,3 +236,101 @@ def test_facebook_recommendations_join_the_inbox(
         assert fake.stories[story]["replies"]
     finally:
         fake.stop()
+
+
+def _question(ig_fake: InstagramFake, live: Publication) -> InboxComment:
+    cid = ig_fake.add_comment(
+        live.platform_post_id, "How long is the recovery after a tummy tuck?", "asker"
+    )
+    inbox.collect(live)
+    return InboxComment.objects.get(external_id=cid)
+
+
+def _replies_to(ig_fake: InstagramFake, cid: str) -> int:
+    return sum(1 for c in ig_fake.comments.values() if c["parent"] == cid)
+
+
+def test_with_the_setting_on_a_reply_waits_for_a_second_person(
+    world: World, ig_fake: InstagramFake, live: Publication
+) -> None:
+    from clearpost.app.audit.models import AuditEvent
+
+    with pytest.raises(ActionError):
+        inbox.set_replies_need_approval(world.author, True)  # a content creator cannot
+    inbox.set_replies_need_approval(world.privacy, True)
+    assert inbox.replies_need_approval(world.practice)
+    row = _question(ig_fake, live)
+    with pytest.raises(ActionError):  # still checked first: nothing is held or sent
+        inbox.send_reply(world.author, row, "Yes Maria, your tummy tuck with us went well.")
+    row.refresh_from_db()
+    assert row.state != CommentState.AWAITING_APPROVAL and not row.pending_reply_enc
+    held = inbox.send_reply(world.reviewer, row, row.suggested_reply)
+    assert (
+        held.state == CommentState.AWAITING_APPROVAL and _replies_to(ig_fake, row.external_id) == 0
+    )
+    assert held.pending_reply() == row.suggested_reply.strip()
+    assert row.suggested_reply.strip() not in held.pending_reply_enc  # sealed at rest
+    with pytest.raises(ActionError, match="second person"):
+        inbox.approve_reply(world.reviewer, held)  # never its own writer
+    with pytest.raises(ActionError, match="reviewer or privacy officer"):
+        inbox.approve_reply(world.author, held)  # a content creator cannot approve
+    assert _replies_to(ig_fake, row.external_id) == 0
+    done = inbox.approve_reply(world.privacy, held)
+    assert done.state == CommentState.REPLIED and done.replied_by == world.privacy
+    assert _replies_to(ig_fake, row.external_id) == 1 and not done.pending_reply_enc
+    with pytest.raises(ActionError):
+        inbox.approve_reply(world.privacy, done)  # sent once, not twice
+    assert _replies_to(ig_fake, row.external_id) == 1
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="inbox.reply")
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["inbox.reply_proposed", "inbox.reply_approved"]
+    assert AuditEvent.objects.filter(action="publishing.settings_changed").count() == 1
+    assert AuditEvent.objects.filter(action="inbox.replied").count() == 1
+
+
+def test_with_the_setting_off_the_person_pressing_send_sends(
+    world: World, ig_fake: InstagramFake, live: Publication
+) -> None:
+    inbox.set_replies_need_approval(world.privacy, True)
+    inbox.set_replies_need_approval(world.privacy, False)
+    assert not inbox.replies_need_approval(world.practice)
+    row = _question(ig_fake, live)
+    done = inbox.send_reply(world.author, row, row.suggested_reply)
+    assert done.state == CommentState.REPLIED and done.replied_by == world.author
+    assert _replies_to(ig_fake, row.external_id) == 1
+    with pytest.raises(ActionError):
+        inbox.approve_reply(world.reviewer, done)
+
+
+def test_inbox_pages_hold_and_approve_a_reply(
+    world: World, login: Callable[[User], Client], ig_fake: InstagramFake, live: Publication
+) -> None:
+    officer = login(world.privacy)
+    page = officer.get("/publishing/inbox/")
+    assert b'data-testid="toggle-reply-approval"' in page.content
+    officer.post("/publishing/inbox/settings/", {"replies_need_approval": "1"})
+    assert inbox.replies_need_approval(world.practice)
+    assert (
+        login(world.author)
+        .post("/publishing/inbox/settings/", {"replies_need_approval": "0"})
+        .status_code
+        == 403
+    )
+    row = _question(ig_fake, live)
+    writer = login(world.reviewer)
+    sent = writer.post(
+        f"/publishing/inbox/{row.public_id}/reply/", {"text": row.suggested_reply}, follow=True
+    )
+    assert b"waits for a reviewer or privacy officer" in sent.content
+    assert b'data-testid="pending-reply"' in sent.content
+    assert b'data-testid="approve-reply"' not in sent.content  # not for its writer
+    assert _replies_to(ig_fake, row.external_id) == 0
+    page = officer.get("/publishing/inbox/")
+    assert b'data-testid="approve-reply"' in page.content
+    done = officer.post(f"/publishing/inbox/{row.public_id}/approve/", follow=True)
+    assert b"approved and sent" in done.content
+    assert _replies_to(ig_fake, row.external_id) == 1
+    assert InboxComment.objects.get(pk=row.pk).state == CommentState.REPLIED

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from clearpost import crypto
+from clearpost.app.posts.tests.conftest import World
 from clearpost.app.practices.models import Practice
 from clearpost.app.publishing.models import AccountKind, AccountStatus, ConnectedAccount, Platform
 
@@ -58,3 +59,32 @@ def test_usable_only_when_professional_connected_and_unexpired(
     expires = timezone.now() + expires_in if expires_in is not None else None
     a = _account(practice, kind=kind, status=status, token_expires_at=expires)
     assert a.is_usable() is usable
+
+
+@pytest.mark.parametrize(
+    ("kit_platform", "passes"),
+    [("", False), ("instagram", True), ("tiktok", False)],  # the release names instagram
+)
+def test_a_kit_target_is_checked_against_the_platform_it_is_meant_for(
+    world: World, kit_platform: str, passes: bool
+) -> None:
+    from clearpost.app.audit.models import AuditEvent
+    from clearpost.app.authorizations.actions import ActionError
+    from clearpost.app.posts import actions as posts
+    from clearpost.app.publishing import accounts
+
+    kit = ConnectedAccount.objects.create(
+        practice=world.practice, platform="kit", kind="practice_owned", display_name="Kit"
+    )
+    with pytest.raises(ActionError):
+        accounts.set_kit_platform(world.author, kit, "instagram")  # not an admin
+    with pytest.raises(ActionError):
+        accounts.set_kit_platform(world.privacy, world.account, "tiktok")  # not a kit
+    with pytest.raises(ActionError):
+        accounts.set_kit_platform(world.privacy, kit, "website")  # not posted from a phone
+    kit = accounts.set_kit_platform(world.privacy, kit, kit_platform)
+    assert AuditEvent.objects.filter(action="publishing.kit_platform_set").count() == 1
+    post = posts.create_post(world.author, world.data(targets=[kit.public_id]))
+    codes = {f.get("code") for f in post.gate.get("findings", [])}
+    assert post.gate_passed is passes, post.gate
+    assert ("PLATFORM_UNCHECKABLE" in codes) is (kit_platform == "")
