@@ -22,7 +22,9 @@ def _seal(data: bytes, binding: str = "media:md_x:original", chunk: int = 1000) 
 def test_round_trip_in_chunks(size: int) -> None:
     data = os.urandom(size)
     sealed = _seal(data)
-    assert data not in sealed
+    # A plaintext shorter than 16 bytes turns up in any ciphertext by chance (one byte
+    # about one run in ten), so only longer ones are looked for.
+    assert size < 16 or data not in sealed
     assert b"".join(open_stream(io.BytesIO(sealed), "media:md_x:original")) == data
 
 
