@@ -16,6 +16,7 @@ modes are queued per operation and consumed one call at a time:
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import json
 import re
@@ -173,7 +174,7 @@ class _ThreadingServer(WSGIServer):
             self.shutdown_request(request)
 
 
-class FakePlatform:
+class FakePlatform(abc.ABC):
     """Base class: subclasses register routes in `routes()` and keep their own state."""
 
     platform = "fake"
@@ -197,8 +198,9 @@ class FakePlatform:
         self.routes()
 
     # --- subclass API -------------------------------------------------------
+    @abc.abstractmethod
     def routes(self) -> None:
-        raise NotImplementedError
+        """Register the platform's endpoints with `route` (each fake has its own)."""
 
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method, re.compile("^" + pattern + "$"), handler))
