@@ -11,18 +11,19 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
+from clearpost.engine.media.formats import StillFormat
 from clearpost.engine.media.limits import DEFAULT_LIMITS, Limits, check_dimensions
 from clearpost.engine.media.report import Refusal
 from clearpost.engine.media.sniff import sniff_bytes
 
+__all__ = ["ImageInfo", "Pixels", "StillFormat", "encode_still", "load_oriented"]
+
 RULE = "HIPAA-DEID-METADATA"
-StillFormat = Literal["jpeg", "png", "webp", "heic"]
 Pixels = npt.NDArray[np.uint8]
 
 _heif_registered = False

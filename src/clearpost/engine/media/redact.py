@@ -128,16 +128,16 @@ def _pixelate(patch: Pixels) -> Pixels:
     """Exact mean colour per square block, at most MAX_BLOCKS blocks along the longer side.
 
     Blocks are exact (no interpolating resize) so every output pixel is provably a
-    function of its block's mean alone."""
+    function of its block's mean alone. The sums are exact integers (int64) and each
+    mean is rounded half to even, as `ndarray.mean().round()` per block would: the
+    same bytes as a loop over blocks, without a Python step per block."""
     ph, pw = patch.shape[:2]
     block = block_size(ph, pw)
-    bh, bw = -(-ph // block), -(-pw // block)
-    out = np.empty_like(patch)
-    for by in range(bh):
-        for bx in range(bw):
-            ys, xs = slice(by * block, (by + 1) * block), slice(bx * block, (bx + 1) * block)
-            out[ys, xs] = patch[ys, xs].reshape(-1, patch.shape[2]).mean(axis=0).round()
-    return out
+    rows, cols = np.arange(0, ph, block), np.arange(0, pw, block)
+    sums = np.add.reduceat(np.add.reduceat(patch, rows, axis=0, dtype=np.int64), cols, axis=1)
+    counts = np.outer(np.diff(np.append(rows, ph)), np.diff(np.append(cols, pw)))
+    means = np.round(sums / counts[..., None]).astype(patch.dtype)
+    return np.ascontiguousarray(np.repeat(np.repeat(means, block, axis=0), block, axis=1)[:ph, :pw])
 
 
 def union_mask(regions: Sequence[Region], height: int, width: int) -> Mask:

@@ -35,9 +35,17 @@ import math
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from clearpost.engine.media.redact import Region
+from clearpost.engine.media.report import Refusal
+from clearpost.engine.media.rules import FEATURE_RULE
+
+
+class _HasRegionsPath(Protocol):
+    @property
+    def regions_path(self) -> Path | None: ...
+
 
 VERSION = 1
 MAX_BYTES = 16 * 1024 * 1024
@@ -229,3 +237,20 @@ def _pair_point(value: Any, where: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         raise RegionsError(f"{where} must be [x, y]")
     return _num(value[0], f"{where}[0]"), _num(value[1], f"{where}[1]")
+
+
+_REGIONS: dict[Path, RegionsFile] = {}
+
+
+def manual_regions_for(options: _HasRegionsPath, sha: str, shown: str) -> tuple[ManualRegion, ...]:
+    """The manual regions of one input (by SHA-256 or path as given), from the regions
+    file named in the options; a regions file is parsed once per process. An invalid
+    file refuses the input (a typo must never leave a tattoo unredacted)."""
+    if options.regions_path is None:
+        return ()
+    if options.regions_path not in _REGIONS:
+        try:
+            _REGIONS[options.regions_path] = load_regions(options.regions_path)
+        except RegionsError as exc:
+            raise Refusal(FEATURE_RULE, f"the regions file is invalid: {exc}") from None
+    return _REGIONS[options.regions_path].for_file(sha, shown)

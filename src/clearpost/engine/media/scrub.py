@@ -16,16 +16,17 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, cast
 
 from PIL import Image
 
 from clearpost.engine.media.batch import FileOutcome
-from clearpost.engine.media.containers import STRIPPERS, ContainerError
+from clearpost.engine.media.containers import ContainerError
 from clearpost.engine.media.containers.common import is_standard_icc, sanitize_icc
-from clearpost.engine.media.containers.movie import CONVERT, REMUX, probe, rewrite
+from clearpost.engine.media.containers.movie import probe, rewrite
 from clearpost.engine.media.containers.provenance import provenance, tags_from_stripped
 from clearpost.engine.media.exiftool import shared
+from clearpost.engine.media.formats import STRIPPERS, StillFormat, ext_of, lookup
 from clearpost.engine.media.limits import DEFAULT_LIMITS, Limits, check_dimensions, check_file_size
 from clearpost.engine.media.report import FileReport, Refusal, Verification, reason
 from clearpost.engine.media.sniff import sniff_file
@@ -36,13 +37,7 @@ if TYPE_CHECKING:
 
 # numpy and the decoders load only when a file needs converting: batch workers that
 # only strip containers start faster.
-StillFormat = Literal["jpeg", "png", "webp", "heic"]
 RULE = "HIPAA-DEID-METADATA"
-LOSSLESS = set(STRIPPERS)
-# Converted stills: lossless PNG for rendered formats, JPEG for developed RAW.
-CONVERTED: dict[str, StillFormat] = {"tiff": "png", "psd": "png", "bmp": "png", "jp2": "png"}
-RAW_OUTPUT: StillFormat = "jpeg"
-_EXT = {"png": ".png", "jpeg": ".jpg", "webp": ".webp", "heic": ".heic"}
 _TMP_ROOT = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108 - RAM-backed scratch
 
 
@@ -85,7 +80,8 @@ def _convert_still(data: bytes, fmt: str, options: ScrubOptions) -> tuple[bytes,
     from clearpost.engine.media.encode import encode_still, load_oriented
 
     rgb, info = load_oriented(data, limits=options.limits)
-    target: StillFormat = CONVERTED.get(fmt, RAW_OUTPUT)
+    # Lossless PNG for rendered formats, JPEG for developed RAW (the formats table).
+    target = cast(StillFormat, lookup(fmt).scrubbed)
     icc: bytes | None = None
     notes = [f"{fmt} converted to {target.upper()}" + (" (lossless)" if target == "png" else "")]
     if info.icc:
@@ -97,7 +93,7 @@ def _convert_still(data: bytes, fmt: str, options: ScrubOptions) -> tuple[bytes,
     if info.frames > 1:
         notes.append(f"only the first of {info.frames} frames or pages kept")
     quality = options.raw_quality if target == "jpeg" else 100
-    return encode_still(rgb, target, quality=quality, icc=icc), _EXT[target], notes
+    return encode_still(rgb, target, quality=quality, icc=icc), ext_of(target), notes
 
 
 def _scratch(suffix: str) -> Path:
@@ -124,8 +120,9 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
     reader = shared()
     t = t0
     fmt = sniffed.format
+    handling = lookup(fmt).handling
     before: dict[str, Any] = {}
-    if fmt not in LOSSLESS:
+    if handling != "strip":
         # Provenance and the before-list: no trailer scan or composite tags needed.
         before = reader.read(path, "-fast2", "-e")
         t = lap("read_ms", t0)
@@ -134,7 +131,7 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
     temp_path: Path | None = None
     exif: list[bytes] = []
     image_for_thumb: bytes | None = None
-    if fmt in LOSSLESS:
+    if handling == "strip":
         data = path.read_bytes()
         report.width, report.height = _header_size(data, fmt)
         check_dimensions(report.width, report.height, options.limits)
@@ -150,11 +147,11 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
         before = tags_from_stripped(stripped, report.width, report.height)
         exif = stripped.exif
         image_for_thumb = data if fmt == "jpeg" else None
-    elif sniffed.kind in ("still", "raw") and (fmt in CONVERTED or sniffed.kind == "raw"):
+    elif handling in ("convert", "develop"):
         data = path.read_bytes()
         out_data, ext, notes = _convert_still(data, fmt, options)
         report.width, report.height = _header_size(out_data, ext.strip("."))
-    elif fmt in REMUX or fmt in CONVERT:
+    elif handling in ("remux", "transcode"):
         info = probe(path, options.limits)
         report.width, report.height = info.width, info.height
         temp_path = _scratch(".tmp")
@@ -168,9 +165,7 @@ def scrub_file(path: Path, options: ScrubOptions) -> FileOutcome:
             raise
         ext = ".mov" if out_fmt == "mov" else ".mp4"
     else:
-        raise Refusal(
-            RULE, f"{fmt} files cannot be decoded or cleaned here; convert to JPEG or PNG"
-        )
+        raise Refusal(RULE, lookup(fmt).why)
     t = lap("strip_ms", t)
     report.provenance = provenance(before, exif=exif, image=image_for_thumb)
     # Verify: an independent reader, on the exact bytes that would be written.

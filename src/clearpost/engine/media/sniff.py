@@ -11,11 +11,11 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from clearpost.engine.media.formats import Kind, lookup
 from clearpost.engine.media.report import Refusal
 
-Kind = Literal["still", "raw", "video"]
+__all__ = ["HEAD_BYTES", "Kind", "Sniffed", "polyglot_reason", "sniff_bytes", "sniff_file"]
 RULE = "HIPAA-DEID-METADATA"
 HEAD_BYTES = 64 * 1024
 TAIL_BYTES = 65_557  # largest ZIP end-of-central-directory record with its comment
@@ -27,39 +27,6 @@ class Sniffed:
     kind: Kind
     ext: str  # extension for the output name, with dot, e.g. ".jpg"
 
-
-# format -> (kind, output extension)
-FORMATS: dict[str, tuple[Kind, str]] = {
-    "jpeg": ("still", ".jpg"),
-    "png": ("still", ".png"),
-    "gif": ("still", ".gif"),
-    "webp": ("still", ".webp"),
-    "heic": ("still", ".heic"),
-    "avif": ("still", ".avif"),
-    "tiff": ("still", ".tif"),
-    "psd": ("still", ".psd"),
-    "bmp": ("still", ".bmp"),
-    "jp2": ("still", ".jp2"),
-    "jxl": ("still", ".jxl"),
-    "dng": ("raw", ".dng"),
-    "cr2": ("raw", ".cr2"),
-    "cr3": ("raw", ".cr3"),
-    "nef": ("raw", ".nef"),
-    "arw": ("raw", ".arw"),
-    "pef": ("raw", ".pef"),
-    "orf": ("raw", ".orf"),
-    "rw2": ("raw", ".rw2"),
-    "raf": ("raw", ".raf"),
-    "raw": ("raw", ".raw"),
-    "mp4": ("video", ".mp4"),
-    "mov": ("video", ".mov"),
-    "m4v": ("video", ".m4v"),
-    "avi": ("video", ".avi"),
-    "wmv": ("video", ".wmv"),
-    "mkv": ("video", ".mkv"),
-    "webm": ("video", ".webm"),
-    "mpegts": ("video", ".ts"),
-}
 
 _ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"mif2"}
@@ -74,8 +41,8 @@ _QT_FIRST_BOXES = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
 
 
 def _from(fmt: str) -> Sniffed:
-    kind, ext = FORMATS[fmt]
-    return Sniffed(fmt, kind, ext)
+    row = lookup(fmt)  # kind and extension come from the one formats table
+    return Sniffed(fmt, row.kind, row.ext)
 
 
 def _ftyp_format(head: bytes) -> str | None:

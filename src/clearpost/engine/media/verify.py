@@ -10,7 +10,7 @@ made it:
    means of the decoded output and of the pixels detection ran on differ by at most
    IDENTITY_TOL grey levels (codec rounding), blocks touching a mask excepted. Anything
    an encoder, a bug or a later stage put there fails the file.
-2. Inside every mask the pixels are redacted (block-constant; see `deid.not_redacted`).
+2. Inside every mask the pixels are redacted (block-constant; see `not_redacted`).
 3. Around every mask, and around every face candidate the first pass saw at any score
    down to the verification threshold, the detectors run again on the output at that
    lower threshold, in windows WINDOW times the region's size. A face that a mask
@@ -25,10 +25,13 @@ the caller refuses the file: fail closed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from clearpost.engine.media.redact import Region, Style, block_size, region_patch
 
 Pixels = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
@@ -38,6 +41,7 @@ WINDOW = 3.0
 MIN_WINDOW = 96
 IDENTITY_BLOCK = 16
 IDENTITY_TOL = 10.0
+STRIP_BLOCKS = 64  # rows of blocks per strip in the identity check (1024 px rows)
 
 
 def windows(boxes: Sequence[Box], width: int, height: int, grow: float = WINDOW) -> list[Window]:
@@ -98,21 +102,148 @@ def search_windows(
     return out
 
 
-def changed_outside(expected: Pixels, actual: Pixels, mask: Mask) -> float:
+@dataclass(frozen=True, slots=True)
+class BlockSums:
+    """Per IDENTITY_BLOCK-square block, the sum of each colour channel (int64, exact),
+    and the image's size: all the identity check needs of the pixels that were
+    encoded, so the full image need not stay in memory until the output is checked."""
+
+    sums: npt.NDArray[np.int64]  # (rows of blocks, columns of blocks, 3)
+    height: int
+    width: int
+
+
+def _strip_rows(h: int) -> int:
+    """Rows per strip: a multiple of the block, so strips cut no block in two."""
+    return IDENTITY_BLOCK * STRIP_BLOCKS if h > IDENTITY_BLOCK * STRIP_BLOCKS else h
+
+
+def block_sums(pixels: Pixels) -> BlockSums:
+    """Channel sums per block (partial blocks at the right and bottom edges included),
+    computed per strip of rows so the work needs a strip's worth of memory, not a
+    widened copy of the whole image."""
+    h, w = pixels.shape[:2]
+    b = IDENTITY_BLOCK
+    cols = np.arange(0, w, b)
+    out = np.zeros((-(-h // b), len(cols), 3), np.int64)
+    step = _strip_rows(h)
+    for y0 in range(0, h, step):
+        strip = pixels[y0 : y0 + step, :, :3]
+        rows = np.arange(0, strip.shape[0], b)
+        by_rows = np.add.reduceat(strip, rows, axis=0, dtype=np.int64)
+        out[y0 // b : y0 // b + len(rows)] = np.add.reduceat(by_rows, cols, axis=1)
+    return BlockSums(out, h, w)
+
+
+def _touched(mask: Mask) -> npt.NDArray[np.bool_]:
+    """Blocks that any masked pixel touches, per strip (no int32 copy of the mask)."""
+    h, w = mask.shape
+    b = IDENTITY_BLOCK
+    cols = np.arange(0, w, b)
+    out = np.zeros((-(-h // b), len(cols)), bool)
+    step = _strip_rows(h)
+    for y0 in range(0, h, step):
+        strip = mask[y0 : y0 + step]
+        rows = np.arange(0, strip.shape[0], b)
+        by_rows = np.logical_or.reduceat(strip, rows, axis=0)
+        out[y0 // b : y0 // b + len(rows)] = np.logical_or.reduceat(by_rows, cols, axis=1)
+    return out
+
+
+def changed_outside(expected: Pixels | BlockSums, actual: Pixels, mask: Mask) -> float:
     """The largest difference, in grey levels, between IDENTITY_BLOCK-square block means
     of `expected` and `actual` (partial blocks at the right and bottom edges included),
     over blocks that no mask touches; a block next to a mask is left out too, since a
-    codec smears a redacted edge into its neighbours."""
-    if expected.shape[:2] != actual.shape[:2]:
+    codec smears a redacted edge into its neighbours.
+
+    `expected` may be the pixels or their `block_sums` (the same figure either way: the
+    sums are exact integers, so the mean of the differences equals the difference of
+    the means)."""
+    want = expected if isinstance(expected, BlockSums) else block_sums(expected)
+    if (want.height, want.width) != actual.shape[:2]:
         return float("inf")
-    h, w = expected.shape[:2]
+    h, w = actual.shape[:2]
     b = IDENTITY_BLOCK
     rows, cols = np.arange(0, h, b), np.arange(0, w, b)
-    diff = expected[..., :3].astype(np.int32) - actual[..., :3].astype(np.int32)
-    sums = np.add.reduceat(np.add.reduceat(diff, rows, axis=0), cols, axis=1)
+    diff = want.sums - block_sums(actual).sums
     counts = np.outer(np.diff(np.append(rows, h)), np.diff(np.append(cols, w)))
-    means = np.abs(sums / counts[..., None]).max(axis=2)
-    touched = np.add.reduceat(np.add.reduceat(mask.astype(np.int32), rows, axis=0), cols, axis=1)
-    near = cv2.dilate((touched > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    means = np.abs(diff / counts[..., None]).max(axis=2)
+    near = cv2.dilate(_touched(mask).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     means[near] = 0
     return float(means.max()) if means.size else 0.0
+
+
+def outside(box: Box, mask: Mask, inside: float = 0.5) -> bool:
+    """A residue counts only outside what was already redacted: inside a redacted area
+    the pixels are block means or a flat fill by construction, and a detector firing on
+    a pixelated head shape there finds nothing that could identify anyone."""
+    x, y, w, h = box
+    sub = mask[max(0, y) : max(0, y + h), max(0, x) : max(0, x + w)]
+    return sub.size == 0 or float(sub.mean()) < inside
+
+
+def not_redacted(
+    rgb: Pixels, regions: list[Region], styles: list[Style], tolerance: float = 4.0
+) -> list[int]:
+    """Indexes of regions whose pixels in the OUTPUT are not redacted.
+
+    A redacted region is block-constant: every pixel equals the mean of its block (one
+    block for `solid`, `block_size` blocks for `pixelate`; `blur` stays close to it).
+    Pixels covered by a region applied later are left to that region's own check, so
+    overlapping regions do not fail each other. The tolerance absorbs the output codec's
+    rounding. Work is per region bounding box, never per whole image (the record of
+    what later regions cover is kept per bounding box too)."""
+    h, w = rgb.shape[:2]
+    patches = [region_patch(r, h, w) for r in regions]
+    later: list[tuple[int, int, Mask]] = []
+    bad = []
+    for i in range(len(regions) - 1, -1, -1):
+        y0, x0, full = patches[i]
+        if not full.any():
+            continue
+        ph, pw = full.shape
+        covered = np.zeros_like(full)
+        for ly, lx, other in later:
+            _or_into(covered, y0, x0, other, ly, lx)
+        own = full & ~covered
+        later.append((y0, x0, full))
+        sub = rgb[y0 : y0 + ph, x0 : x0 + pw]
+        limit = max(12.0, tolerance) if styles[i] == "blur" else tolerance
+        if own.any() and _block_spread(sub, full, own) > limit:
+            bad.append(i)
+    return sorted(bad)
+
+
+def _or_into(dst: Mask, dy: int, dx: int, src: Mask, sy: int, sx: int) -> None:
+    """dst |= src where the two patches (at image offsets (dy, dx), (sy, sx)) overlap."""
+    y0, x0 = max(dy, sy), max(dx, sx)
+    y1 = min(dy + dst.shape[0], sy + src.shape[0])
+    x1 = min(dx + dst.shape[1], sx + src.shape[1])
+    if y1 > y0 and x1 > x0:
+        dst[y0 - dy : y1 - dy, x0 - dx : x1 - dx] |= src[y0 - sy : y1 - sy, x0 - sx : x1 - sx]
+
+
+def _block_spread(rgb: Pixels, full: Mask, own: Mask) -> float:
+    """Mean absolute deviation of `own` pixels from their block's mean colour (the mean
+    of the `own` pixels of that block), blocks laid as `pixelate` lays them over the
+    bounding box of `full`. Vectorised over each row of blocks (at most MAX_BLOCKS of
+    them): the same figure as a loop over blocks, without a Python step per block."""
+    ys, xs = np.nonzero(full)
+    y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    block = block_size(y1 - y0, x1 - x0)
+    cols = np.arange(0, x1 - x0, block)
+    total, count = 0.0, 0
+    for by in range(y0, y1, block):
+        sel = own[by : by + block, x0:x1]
+        n = np.add.reduceat(sel.sum(axis=0), cols)  # own pixels per block of this row
+        if not n.any():
+            continue
+        px = rgb[by : by + block, x0:x1, :3].astype(np.float32)
+        weights = sel[..., None]
+        sums = np.add.reduceat((px * weights).sum(axis=0, dtype=np.float64), cols, axis=0)
+        means = (sums / np.maximum(n, 1)[:, None]).astype(np.float32)
+        spread = np.repeat(means, block, axis=0)[: x1 - x0]
+        dev = np.abs(px - spread[None]) * weights
+        total += float(dev.sum(dtype=np.float64) / 3)
+        count += int(n.sum())
+    return total / max(1, count)

@@ -32,22 +32,12 @@ import numpy.typing as npt
 
 from clearpost.engine.media.batch import FileOutcome, sha256_file
 from clearpost.engine.media.containers.movie import clean_boxes
-from clearpost.engine.media.deid import (
-    FACE_RULE,
-    META_RULE,
-    TEXT_RULE,
-    DeidOptions,
-    Detectors,
-    _outside,
-    detectors_for,
-    face_region,
-    manual_regions_for,
-    not_redacted,
-    text_region,
-)
+from clearpost.engine.media.detectors import Detectors, detectors_for, face_region, text_region
 from clearpost.engine.media.exiftool import shared
 from clearpost.engine.media.faces import FaceBox, box_iou
+from clearpost.engine.media.options import DeidOptions
 from clearpost.engine.media.redact import Region, Style, redact, union_mask
+from clearpost.engine.media.regions import manual_regions_for
 from clearpost.engine.media.report import (
     Face,
     Refusal,
@@ -56,8 +46,11 @@ from clearpost.engine.media.report import (
     Verification,
     reason,
 )
+from clearpost.engine.media.rules import FACE_RULE, META_RULE, TEXT_RULE
 from clearpost.engine.media.scrub import scrub_file
 from clearpost.engine.media.textregions import TextBox
+from clearpost.engine.media.verify import not_redacted
+from clearpost.engine.media.verify import outside as _outside
 from clearpost.engine.media.verify_metadata import merge_unique, residual_from_tags
 
 Pixels = npt.NDArray[np.uint8]

@@ -1,23 +1,22 @@
-"""Lossless metadata strippers, one per container format, chosen by sniffed format."""
+"""Lossless metadata strippers, one per container format, chosen by sniffed format.
+
+Which stripper serves which format is a column of the one formats table
+(`clearpost.engine.media.formats`); `STRIPPERS` here is that column, looked up lazily
+because the table imports the stripper modules of this package."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from clearpost.engine.media.containers.common import ContainerError, Stripped
-from clearpost.engine.media.containers.gif import strip_gif
-from clearpost.engine.media.containers.isobmff import strip_heif
-from clearpost.engine.media.containers.jpeg import strip_jpeg
-from clearpost.engine.media.containers.png import strip_png
-from clearpost.engine.media.containers.webp import strip_webp
 
-STRIPPERS: dict[str, Callable[[bytes], Stripped]] = {
-    "jpeg": strip_jpeg,
-    "png": strip_png,
-    "gif": strip_gif,
-    "webp": strip_webp,
-    "heic": strip_heif,
-    "avif": strip_heif,
-}
+
+def __getattr__(name: str) -> Any:
+    if name == "STRIPPERS":
+        from clearpost.engine.media.formats import STRIPPERS
+
+        return STRIPPERS
+    raise AttributeError(name)
+
 
 __all__ = ["STRIPPERS", "ContainerError", "Stripped"]

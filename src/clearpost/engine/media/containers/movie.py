@@ -23,12 +23,14 @@ from pathlib import Path
 
 from clearpost.engine.media.containers.common import ContainerError
 from clearpost.engine.media.containers.isobmff import Box, iter_boxes
+from clearpost.engine.media.formats import lookup, names
 from clearpost.engine.media.limits import DEFAULT_LIMITS, Limits, check_video
 from clearpost.engine.media.report import Refusal
 
 RULE = "HIPAA-DEID-METADATA"
-REMUX = {"mp4", "mov", "m4v"}
-CONVERT = {"avi", "wmv", "mkv", "webm", "mpegts"}
+# From the one formats table: stream copy for the MP4 family, re-encode for the rest.
+REMUX = names("remux")
+CONVERT = names("transcode")
 _DROP = {b"udta", b"meta", b"keys", b"ilst", b"uuid", b"XMP_", b"Xtra", b"cprt", b"loci"}
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"mvex"}
 _DATED = {b"mvhd", b"tkhd", b"mdhd"}
@@ -105,11 +107,11 @@ def rewrite(src: Path, fmt: str, dst: Path, info: VideoInfo) -> tuple[str, list[
     timeout = 120 + 20 * (info.seconds or 60)
     removed = [f"{kind} track" for kind in info.streams if kind not in ("video", "audio")]
     if fmt in REMUX:
-        out_fmt = "mov" if fmt == "mov" else "mp4"
+        out_fmt = lookup(fmt).scrubbed  # mov stays mov, mp4/m4v become mp4
         args = ["-i", str(src), "-map", "0:V", "-map", "0:a?", "-c", "copy", *_CLEAN_FLAGS]
         _run_ffmpeg([*args, "-f", out_fmt, str(dst)], timeout)
     elif fmt in CONVERT:
-        out_fmt = "mp4"
+        out_fmt = lookup(fmt).scrubbed
         args = ["-i", str(src), "-map", "0:V:0", "-map", "0:a:0?", "-c:v", "libx264",
                 "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-vf",
                 "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-c:a", "aac", "-b:a", "160k",

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from clearpost.engine.media import deid as deid_mod
 from clearpost.engine.media import faces as faces_mod
+from clearpost.engine.media import still as still_mod
 from clearpost.engine.media.batch import collect_inputs, run_one
 from clearpost.engine.media.deid import DeidOptions, deid_file
+from clearpost.engine.media.detectors import base as detectors_base
 from clearpost.engine.media.encode import load_oriented
 from clearpost.engine.media.report import FileReport
 from clearpost.testdata import corpus_path
@@ -115,7 +116,7 @@ def test_missing_face_model_refuses(
     obama: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(faces_mod, "default_model_path", lambda: None)
-    monkeypatch.setattr(deid_mod, "_DETECTORS", {})
+    monkeypatch.setattr(detectors_base, "_DETECTORS", {})
     report = _run(obama, tmp_path / "out", DeidOptions())
     assert report.status == "refused" and report.output is None
     assert (
@@ -132,7 +133,7 @@ def test_residual_face_fails_verification_without_output(
     img, _ = face_scene("biden.jpg", 150, 0)
     src = tmp_path / "scene.png"
     Image.fromarray(img).save(src)
-    monkeypatch.setattr(deid_mod, "redact", lambda image, regions, style="pixelate": image.copy())
+    monkeypatch.setattr(still_mod, "redact", lambda image, regions, style="pixelate": image.copy())
     report = _run(src, tmp_path / "out", DeidOptions())
     assert report.status == "failed_verification"
     assert report.verification and report.verification.residual_faces >= 1

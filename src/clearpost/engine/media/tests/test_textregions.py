@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from clearpost.engine.media.deid import text_region
+from clearpost.engine.media.detectors import text_region
 from clearpost.engine.media.redact import union_mask
 from clearpost.engine.media.textregions import RapidTextDetector, parse_allow_list
 

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from clearpost.engine.media import deid as deid_mod
+from clearpost.engine.media import still as still_mod
 from clearpost.engine.media.batch import collect_inputs, run_one
 from clearpost.engine.media.deid import DeidOptions, deid_file
+from clearpost.engine.media.detectors import face as face_unit
 from clearpost.engine.media.encode import load_oriented
 from clearpost.engine.media.faces import CenterFaceDetector
 from clearpost.engine.media.redact import Region, union_mask
@@ -75,14 +76,14 @@ def test_output_changed_outside_masks_is_refused(
     img, _ = face_scene("obama.jpg", 120, 0)
     src = tmp_path / "scene.png"
     Image.fromarray(img).save(src)
-    real = deid_mod._encode
+    real = still_mod._encode
 
     def tampering(rgb: np.ndarray, fmt: str, options: DeidOptions, icc: bytes | None) -> bytes:
         bad = rgb.copy()
         bad[:40, :40] = 255 - bad[:40, :40]
         return real(bad, fmt, options, icc)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(deid_mod, "_encode", tampering)
+    monkeypatch.setattr(still_mod, "_encode", tampering)
     report = run_one(deid_file, collect_inputs([src])[0], DeidOptions(), tmp_path / "out")
     assert report.status == "refused" and report.output is None
     assert report.reason and "outside the redacted areas" in report.reason
@@ -96,14 +97,14 @@ def test_verification_searches_around_a_half_covered_face(
     img, _ = face_scene("biden.jpg", 160, 0)
     src = tmp_path / "scene.png"
     Image.fromarray(img).save(src)
-    real = deid_mod.face_region
+    real = face_unit.face_region
 
     def half(face: object) -> Region:
         r = real(face)  # type: ignore[arg-type]
         x, y, w, h = r.box()
         return Region.from_box((x, y + h * 0.6, w, h * 0.4))
 
-    monkeypatch.setattr(deid_mod, "face_region", half)
+    monkeypatch.setattr(face_unit, "face_region", half)
     report = run_one(deid_file, collect_inputs([src])[0], DeidOptions(), tmp_path / "out")
     assert report.status == "failed_verification" and report.output is None
     assert report.verification and report.verification.residual_faces >= 1
