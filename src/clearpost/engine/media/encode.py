@@ -24,6 +24,7 @@ from clearpost.engine.media.sniff import sniff_bytes
 __all__ = ["ImageInfo", "Pixels", "StillFormat", "encode_still", "load_oriented"]
 
 RULE = "HIPAA-DEID-METADATA"
+STRIP_ROWS = 256  # rows per strip when decoded pixels are copied into numpy
 Pixels = npt.NDArray[np.uint8]
 
 _heif_registered = False
@@ -105,7 +106,8 @@ def load_oriented(
         icc = img.info.get("icc_profile")
         frames = int(getattr(img, "n_frames", 1))
         img.load()
-        img = ImageOps.exif_transpose(img) or img
+        # In place: without it Pillow returns a full copy even when nothing turns.
+        ImageOps.exif_transpose(img, in_place=True)
         has_alpha = img.mode in ("RGBA", "LA", "PA") or (
             img.mode == "P" and "transparency" in img.info
         )
@@ -119,8 +121,11 @@ def load_oriented(
             icc = None
         if img.mode in ("I;16", "I;16B", "I;16L", "I"):
             img = Image.fromarray((np.asarray(img, dtype=np.uint32) >> 8).astype(np.uint8))
-        img = img.convert("RGBA" if has_alpha else "RGB")
-        arr = np.asarray(img, dtype=np.uint8).copy()
+        mode = "RGBA" if has_alpha else "RGB"
+        if img.mode != mode:
+            img = img.convert(mode)
+        arr = _to_array(img)
+        del img
     except Refusal:
         raise
     except Image.DecompressionBombError:
@@ -139,6 +144,20 @@ def load_oriented(
         icc if isinstance(icc, bytes) else None,
         frames,
     )
+
+
+def _to_array(img: Image.Image, rows: int = STRIP_ROWS) -> Pixels:
+    """A writable uint8 copy of a decoded RGB/RGBA image, filled strip by strip.
+
+    Pillow keeps RGB as 4 bytes per pixel and `np.asarray(img)` goes through one
+    `tobytes()` of the whole image: with the usual `.copy()` a 90 MP photo held the
+    decoded image (360 MB), its bytes (270 MB) and the copy (270 MB) at once. Strips
+    hold only the image and the array; the pixels are the same bytes."""
+    w, h = img.size
+    arr = np.empty((h, w, len(img.getbands())), np.uint8)
+    for y in range(0, h, rows):
+        arr[y : y + rows] = np.asarray(img.crop((0, y, w, min(h, y + rows))), np.uint8)
+    return arr
 
 
 def encode_still(

@@ -134,7 +134,14 @@ def _pixelate(patch: Pixels) -> Pixels:
     ph, pw = patch.shape[:2]
     block = block_size(ph, pw)
     rows, cols = np.arange(0, ph, block), np.arange(0, pw, block)
-    sums = np.add.reduceat(np.add.reduceat(patch, rows, axis=0, dtype=np.int64), cols, axis=1)
+    # Per row of blocks (at most MAX_BLOCKS): `sum(dtype=int64)` casts in small buffers,
+    # where one `reduceat(dtype=int64)` would widen the whole patch to 8 bytes a value.
+    sums = np.stack(
+        [
+            np.add.reduceat(patch[y : y + block].sum(axis=0, dtype=np.int64), cols, axis=0)
+            for y in rows
+        ]
+    )
     counts = np.outer(np.diff(np.append(rows, ph)), np.diff(np.append(cols, pw)))
     means = np.round(sums / counts[..., None]).astype(patch.dtype)
     return np.ascontiguousarray(np.repeat(np.repeat(means, block, axis=0), block, axis=1)[:ph, :pw])

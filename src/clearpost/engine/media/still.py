@@ -172,6 +172,7 @@ class Encode:
         else:
             fmt = redacted_still(ctx.scrubbed.ext)
             ctx.data, ctx.ext = _encode(ctx.rgb, fmt, ctx.options, ctx.info.icc), ext_of(fmt)
+            ctx.scrubbed.data = None  # the scrubbed bytes are no longer the output
         ctx.rgb = None  # verification decodes the output bytes, never trusts these
         return ctx
 
