@@ -101,9 +101,8 @@ def redact(image: Pixels, regions: Sequence[Region], style: Style = "pixelate") 
         py, px, local = region_patch(region, h, w)
         if not local.any():
             continue
-        ys, xs = np.nonzero(local)
-        y0, y1 = py + int(ys.min()), py + int(ys.max()) + 1
-        x0, x1 = px + int(xs.min()), px + int(xs.max()) + 1
+        y0, y1, x0, x1 = mask_bounds(local)
+        y0, y1, x0, x1 = py + y0, py + y1, px + x0, px + x1
         sub = local[y0 - py : y1 - py, x0 - px : x1 - px]
         patch = out[y0:y1, x0:x1, :3]
         if style == "solid":
@@ -114,8 +113,16 @@ def redact(image: Pixels, regions: Sequence[Region], style: Style = "pixelate") 
             if style == "blur":
                 k = max(3, block_size(*patch.shape[:2]) | 1)
                 filled = np.asarray(cv2.GaussianBlur(filled, (k, k), 0), np.uint8)
-        out[y0:y1, x0:x1, :3][sub] = filled[sub]
+        np.copyto(patch, filled, where=sub[..., None])
     return out
+
+
+def mask_bounds(mask: Mask) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) of the True pixels of a non-empty mask, from its row and column
+    projections (a fraction of the cost of `np.nonzero` over every pixel)."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def block_size(height: int, width: int) -> int:

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from clearpost.engine.media.redact import Region, Style, block_size, region_patch
+from clearpost.engine.media.redact import Region, Style, block_size, mask_bounds, region_patch
 
 Pixels = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
@@ -239,8 +239,7 @@ def _block_spread(rgb: Pixels, full: Mask, own: Mask) -> float:
     of the `own` pixels of that block), blocks laid as `pixelate` lays them over the
     bounding box of `full`. Vectorised over each row of blocks (at most MAX_BLOCKS of
     them): the same figure as a loop over blocks, without a Python step per block."""
-    ys, xs = np.nonzero(full)
-    y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    y0, y1, x0, x1 = mask_bounds(full)
     block = block_size(y1 - y0, x1 - x0)
     cols = np.arange(0, x1 - x0, block)
     total, count = 0.0, 0
