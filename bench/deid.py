@@ -33,6 +33,7 @@ from clearpost.engine.media.textregions import RapidTextDetector
 from clearpost.testdata import corpus_path
 
 from .deid_inputs import crowd_clip, crowd_photo, small_faces_photo
+from .deid_memory import memory
 from .deid_probe import SIZE_BANDS, Box, Probe, faces_left, findable
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -417,6 +418,7 @@ def main(out_dir: Path) -> str:
             "Issue 10 inputs: ClearPost and deface side by side, faces left per size band",
             head_to_head,
         ),
+        ("Peak memory of a batch with a 90 MP photo, in several orders", memory),
     ]:
         if only and fn.__name__ not in only:
             continue
