@@ -6,21 +6,24 @@ whole process (ru_maxrss) on a 90 MP photo."""
 
 from __future__ import annotations
 
+import io
 import tracemalloc
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from clearpost.engine.media.batch import FileOutcome, collect_inputs, run_one
 from clearpost.engine.media.deid import deid_file, run_still
 from clearpost.engine.media.detectors import Finding, Scene
+from clearpost.engine.media.encode import load_oriented
 from clearpost.engine.media.options import DeidOptions
 from clearpost.engine.media.redact import Region
-from clearpost.engine.media.report import FileReport
+from clearpost.engine.media.report import FileReport, Refusal
 
 MB = 1024 * 1024
 
@@ -103,3 +106,47 @@ def test_still_path_holds_few_full_copies_of_the_pixels(tmp_path: Path) -> None:
     report, peak = _traced(lambda: run_one(process, item, DeidOptions(), tmp_path / "out"))
     assert report.status == "cleared", report.reason
     assert peak < 5 * h * w * 3, f"{peak / MB:.0f} MB for a {h * w * 3 / MB:.0f} MB image"
+
+
+def _smooth(h: int, w: int) -> npt.NDArray[np.uint8]:
+    rng = np.random.default_rng(h + w)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = np.stack([xx, yy, xx + yy], -1) * 0.6 + rng.integers(-20, 21, (h, w, 3))
+    return np.clip(base, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize(("subsampling", "progressive"), [(0, False), (1, False), (2, True)])
+def test_low_memory_jpeg_decode_gives_pillows_pixels(
+    orientation: int, subsampling: int, progressive: bool
+) -> None:
+    """Colour JPEGs decode straight into a 3-byte array (not Pillow's 4 bytes plus a
+    copy): the same pixels, turned the same way, as Pillow's decode + exif_transpose."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    Image.fromarray(_smooth(90, 130)).save(
+        buf,
+        "JPEG",
+        quality=90,
+        subsampling=subsampling,
+        progressive=progressive,
+        exif=exif.tobytes(),
+    )
+    got, info = load_oriented(buf.getvalue())
+    with Image.open(io.BytesIO(buf.getvalue())) as img:
+        want = np.asarray(ImageOps.exif_transpose(img).convert("RGB"))
+    assert got.flags.c_contiguous and got.flags.writeable
+    assert np.array_equal(got, want)
+    assert (info.width, info.height, info.orientation) == (
+        want.shape[1],
+        want.shape[0],
+        orientation,
+    )
+
+
+def test_truncated_jpeg_is_still_refused() -> None:
+    buf = io.BytesIO()
+    Image.fromarray(_smooth(90, 130)).save(buf, "JPEG", quality=90)
+    with pytest.raises(Refusal, match="truncated"):
+        load_oriented(buf.getvalue()[: len(buf.getvalue()) // 2])
