@@ -95,7 +95,12 @@ def region_mask(region: Region, height: int, width: int) -> Mask:
 
 def redact(image: Pixels, regions: Sequence[Region], style: Style = "pixelate") -> Pixels:
     """A copy of `image` with every region made unrecoverable. Alpha is kept as is."""
-    out = image.copy()
+    return redact_in_place(image.copy(), regions, style)
+
+
+def redact_in_place(out: Pixels, regions: Sequence[Region], style: Style = "pixelate") -> Pixels:
+    """`redact` without the copy (returns `out`), for a caller that no longer needs the
+    original pixels: a 90 MP still then never holds two 270 MB copies at once."""
     h, w = out.shape[:2]
     for region in regions:
         py, px, local = region_patch(region, h, w)

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from clearpost.engine.media.batch import FileOutcome, collect_inputs, run_one
 from clearpost.engine.media.deid import deid_file, run_still
 from clearpost.engine.media.detectors import Finding, Scene
-from clearpost.engine.media.encode import load_oriented
+from clearpost.engine.media.encode import encode_still, load_oriented
 from clearpost.engine.media.options import DeidOptions
 from clearpost.engine.media.redact import Region
 from clearpost.engine.media.report import FileReport, Refusal
@@ -150,3 +150,36 @@ def test_truncated_jpeg_is_still_refused() -> None:
     Image.fromarray(_smooth(90, 130)).save(buf, "JPEG", quality=90)
     with pytest.raises(Refusal, match="truncated"):
         load_oriented(buf.getvalue()[: len(buf.getvalue()) // 2])
+
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+@pytest.mark.parametrize("quality", [100, 95, 90, 89, 75])
+@pytest.mark.parametrize("icc", [None, _SRGB, _SRGB + bytes(70_000)], ids=["none", "srgb", "long"])
+def test_low_memory_jpeg_encode_gives_pillows_bytes(quality: int, icc: bytes | None) -> None:
+    """JPEG output is encoded from the array in place (no 4-byte Pillow copy) and is
+    byte for byte what Pillow wrote, ICC profile segments included; the caller's array
+    is left as it was."""
+    rgb = _smooth(120, 170)
+    before = rgb.copy()
+    buf = io.BytesIO()
+    extra = {"icc_profile": icc} if icc else {}
+    got = encode_still(rgb, "jpeg", quality=quality, icc=icc)
+    assert np.array_equal(rgb, before)
+    try:
+        Image.fromarray(rgb).save(
+            buf,
+            "JPEG",
+            quality=quality,
+            subsampling=0 if quality >= 90 else 2,
+            optimize=True,
+            **extra,
+        )
+    except OSError:
+        # Pillow's own encoder gives up here ("Suspension not allowed": its buffer is too
+        # small for optimised tables of a noisy image plus a long profile); ours holds.
+        with Image.open(io.BytesIO(got)) as img:
+            assert img.size == (170, 120) and img.info.get("icc_profile") == icc
+        return
+    assert got == buf.getvalue()
