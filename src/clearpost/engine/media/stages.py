@@ -22,6 +22,7 @@ from typing import Protocol
 from clearpost.engine.media.batch import FileOutcome
 from clearpost.engine.media.detectors.base import Box, Detector, Detectors, Finding
 from clearpost.engine.media.encode import ImageInfo, Pixels
+from clearpost.engine.media.memory import release_freed_memory
 from clearpost.engine.media.options import DeidOptions, Progress
 from clearpost.engine.media.redact import Region, Style
 from clearpost.engine.media.report import FileReport, Refusal
@@ -87,7 +88,18 @@ class Stage(Protocol):
 
 
 def run_chain(chain: Sequence[Stage], ctx: StillContext) -> FileOutcome:
-    """Run the stages in order until one finishes the file; fail closed on any error."""
+    """Run the stages in order until one finishes the file; fail closed on any error.
+
+    Freed memory goes back to the system before and after each file (memory.py), so a
+    file's peak does not sit on top of what the files before it left in the heap."""
+    release_freed_memory()
+    try:
+        return _run(chain, ctx)
+    finally:
+        release_freed_memory()
+
+
+def _run(chain: Sequence[Stage], ctx: StillContext) -> FileOutcome:
     for stage in chain:
         t = time.perf_counter()
         try:

@@ -7,6 +7,7 @@ whole process (ru_maxrss) on a 90 MP photo."""
 from __future__ import annotations
 
 import io
+import os
 import tracemalloc
 import zlib
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from clearpost.engine.media.batch import FileOutcome, collect_inputs, run_one
 from clearpost.engine.media.deid import deid_file, run_still
 from clearpost.engine.media.detectors import Finding, Scene
 from clearpost.engine.media.encode import encode_still, load_oriented
+from clearpost.engine.media.memory import release_freed_memory
 from clearpost.engine.media.options import DeidOptions
 from clearpost.engine.media.redact import Region
 from clearpost.engine.media.report import FileReport, Refusal
@@ -183,3 +185,21 @@ def test_low_memory_jpeg_encode_gives_pillows_bytes(quality: int, icc: bytes | N
             assert img.size == (170, 120) and img.info.get("icc_profile") == icc
         return
     assert got == buf.getvalue()
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / MB
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
+def test_freed_heap_goes_back_between_files() -> None:
+    """What a file freed into the heap (buffers kept apart by survivors, so the heap
+    cannot shrink by itself) is returned before the next file starts."""
+    chunks = [bytes(64 * 1024) for _ in range(3200)]  # ~200 MB of heap blocks
+    keep = chunks[::16]
+    del chunks
+    before = _resident_mb()
+    assert release_freed_memory()
+    assert _resident_mb() < before - 100
+    assert keep
