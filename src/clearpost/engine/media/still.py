@@ -19,9 +19,10 @@
    checked again (escalation); anything still found fails the file, nothing written.
 
 Memory: each stage drops what the next ones do not need. The decoded image is
-redacted, encoded, reduced to block sums for the identity check and released;
-verification decodes the output afresh. A 90 MP photo (the per-file limit) therefore
-never holds more than two full copies of its pixels at once (see docs/media-redact.md).
+redacted in place, encoded, reduced to block sums for the identity check and released;
+verification decodes the output afresh. A 90 MP JPEG (the per-file limit) holds at
+most two full copies of its pixels at once, both during detection (faces.py's turned
+copy beside the upright one); see "Memory" in docs/media-redact.md.
 """
 
 from __future__ import annotations
