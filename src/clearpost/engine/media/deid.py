@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -87,6 +87,9 @@ _OUT_FORMAT: dict[str, StillFormat] = {
 _EXT: dict[StillFormat, str] = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "heic": ".heic"}
 T = TypeVar("T")
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cp-deid-exiftool")
+# Face and text detection of one still run side by side (their tiles share the cores
+# through threads.parallel_map; this pool only waits on them).
+_STEPS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="cp-deid-step")
 # progress(stage, done, total): a caller (the web media library) shows how far a file is.
 Progress = Callable[[str, int, int], None]
 # The steps of a still, in order; `progress` is called as each one starts with the
@@ -223,9 +226,13 @@ def deid_still_bytes(
     # One pass down to the verification threshold: faces at the detection threshold are
     # redacted; the doubtful ones below it are searched again on the output (verify.py).
     low = min(options.verify_threshold, det.faces.settings.threshold)
+    # Faces and text side by side: each model call runs on one thread (threads.py).
+    face_job = _STEPS.submit(_timed(lambda: det.faces.detect(rgb, threshold=low)))
+    text_job = _STEPS.submit(_timed(lambda: det.text.detect(rgb, recognize=recognize)))
     try:
-        found, took = _timed(lambda: det.faces.detect(rgb, threshold=low))()
+        found, took = face_job.result()
     except DetectorUnavailableError as exc:
+        text_job.cancel()
         raise Refusal(FACE_RULE, f"faces cannot be checked: {exc}") from None
     faces = [f for f in found if f.score >= det.faces.settings.threshold]
     doubtful = [f.box for f in found if f.score < det.faces.settings.threshold]
@@ -237,7 +244,7 @@ def deid_still_bytes(
         kinds += ["face"] * len(faces)
     texts: list[TextBox] = []
     try:
-        texts, took = _timed(lambda: det.text.detect(rgb, recognize=recognize))()
+        texts, took = text_job.result()
         report.timings_ms["text_ms"] = round(took * 1000)
     except TextDetectorUnavailableError as exc:
         if options.text == "redact":
@@ -301,6 +308,13 @@ def deid_still_bytes(
         return outcome
     report.status = "cleared"
     return outcome
+
+
+def _done(value: T) -> Future[T]:
+    """An already finished job (a search that is switched off)."""
+    job: Future[T] = Future()
+    job.set_result(value)
+    return job
 
 
 def _encode(rgb: Pixels, fmt: StillFormat, options: DeidOptions, icc: bytes | None) -> bytes:
@@ -438,16 +452,21 @@ def _verify_still(
         unredacted = set(not_redacted(rgb, regions, styles))
         done = [r for i, r in enumerate(regions) if i not in unredacted]
         mask = union_mask(done, h, w)
-        faces = (
-            [f for f in _residual_faces(rgb, check, det, options) if _outside(f.box, mask)]
+        # The face and text searches of the output run side by side, like detection.
+        no_faces: list[FaceBox] = []
+        no_text: list[TextBox] = []
+        face_job = (
+            _STEPS.submit(_residual_faces, rgb, check, det, options)
             if options.faces == "redact"
-            else []
+            else _done(no_faces)
         )
-        texts = (
-            [t for t in _residual_text(rgb, check, det) if _outside(t.box, mask, TEXT_INSIDE)]
+        text_job = (
+            _STEPS.submit(_residual_text, rgb, check, det)
             if options.text == "redact"
-            else []
+            else _done(no_text)
         )
+        faces = [f for f in face_job.result() if _outside(f.box, mask)]
+        texts = [t for t in text_job.result() if _outside(t.box, mask, TEXT_INSIDE)]
         missed_faces = sum(1 for i in unredacted if kinds[i] != "text")
         missed_text = sum(1 for i in unredacted if kinds[i] == "text")
         meta = meta_job.result()
