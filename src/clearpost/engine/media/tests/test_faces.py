@@ -11,9 +11,9 @@ from clearpost.engine.media.faces import (
     DetectorUnavailableError,
     FaceBox,
     PyramidSettings,
+    box_iou,
     is_flat,
     load_dynamic_model,
-    box_iou,
     nms,
     tile_spans,
 )
