@@ -41,6 +41,7 @@ from clearpost.engine.media.verify import windows
 
 Pixels = npt.NDArray[np.uint8]
 _DET = "ch_PP-OCRv4_det_infer.onnx"
+HINT_MARGIN = 128
 _WORD = re.compile(r"[\w']+", re.UNICODE)
 
 
@@ -186,7 +187,11 @@ class RapidTextDetector:
         size = (max(1, round(full_w * scale)), max(1, round(full_h * scale)))
         small = np.asarray(cv2.resize(rgb[:, :, :3], size, interpolation=cv2.INTER_AREA), np.uint8)
         boxes, hints = self._search(small, recognize, full_w / size[0], full_h / size[1])
-        for x0, y0, x1, y1 in windows(hints, full_w, full_h, grow=3.0):
+        # A hint is often one word of a line: the window reaches HINT_MARGIN px beyond it
+        # on every side, so the rest of the line and the lines around it are read too.
+        m = HINT_MARGIN
+        grown = [(x - m, y - m, w + 2 * m, h + 2 * m) for x, y, w, h in hints]
+        for x0, y0, x1, y1 in windows(grown, full_w, full_h, grow=1.0):
             crop = np.ascontiguousarray(rgb[y0:y1, x0:x1, :3])
             for b in self._search(crop, recognize, 1.0)[0]:
                 pts = tuple((px + x0, py + y0) for px, py in b.points)
