@@ -18,6 +18,7 @@ identity test then fails on the blocks it got wrong and those blocks are searche
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -95,6 +96,8 @@ def estimate(ref: Features, cur: Grey, guess: Affine | None = None) -> Affine | 
     LK optical flow from the reference's corners (started at `guess`, so keyframes a
     second apart still converge), then a RANSAC fit. Too few corners or inliers: phase
     correlation (pure translation) as a fallback, accepted only with a clear peak."""
+    if ref.grey.shape != cur.shape:  # the stream changed size: no motion to speak of
+        return None
     pts = ref.points
     if pts is not None and len(pts) >= MIN_INLIERS:
         flags = 0
@@ -122,10 +125,12 @@ def estimate(ref: Features, cur: Grey, guess: Affine | None = None) -> Affine | 
     return _to_full(np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]]))
 
 
-def integer_shift(m: Affine, tol: float = 0.05) -> tuple[int, int] | None:
-    """The map as a whole-pixel translation, when it is one (within `tol` px over the
-    frame): then the warp copies pixels exactly instead of interpolating them."""
-    if np.abs(m[:, :2] - np.eye(2)).max() * 2000 > tol:
+def integer_shift(m: Affine, tol: float = 0.3) -> tuple[int, int] | None:
+    """The map as a whole-pixel translation when it is one up to the fit's noise
+    (rotation/scale under 1e-3, translation within `tol` px of whole pixels): then the
+    warp copies pixels exactly instead of interpolating them. Snapping is safe: the
+    identity test on the moved pixels decides, a wrong snap only matches fewer blocks."""
+    if np.abs(m[:, :2] - np.eye(2)).max() > 1e-3:
         return None
     dx, dy = float(m[0, 2]), float(m[1, 2])
     if abs(dx - round(dx)) > tol or abs(dy - round(dy)) > tol:
@@ -159,7 +164,7 @@ def warp(ref: Pixels, m: Affine, w: int, h: int) -> tuple[Pixels, npt.NDArray[np
     return out, np.asarray(cover, np.uint8) == 255
 
 
-def block_means(values: Pixels | npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+def block_means(values: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     """Mean of each BLOCK-square block per channel (partial blocks at the right and
     bottom edges: the mean of the pixels they have). cv2's area resize of a frame padded
     to whole blocks computes exactly these means at a fraction of numpy's cost."""
@@ -172,7 +177,10 @@ def block_means(values: Pixels | npt.NDArray[np.float32]) -> npt.NDArray[np.floa
         return np.asarray(small, np.float32)
     src = np.asarray(values, np.float32)
     if (ph, pw) != (h, w):
-        src = cv2.copyMakeBorder(src, 0, ph - h, 0, pw - w, cv2.BORDER_CONSTANT, value=0)
+        src = np.asarray(
+            cv2.copyMakeBorder(src, 0, ph - h, 0, pw - w, cv2.BORDER_CONSTANT, value=0),
+            np.float32,
+        )
     means = np.asarray(
         cv2.resize(src, (pw // BLOCK, ph // BLOCK), interpolation=cv2.INTER_AREA), np.float32
     )
@@ -180,8 +188,8 @@ def block_means(values: Pixels | npt.NDArray[np.float32]) -> npt.NDArray[np.floa
         rows = np.minimum(BLOCK, h - np.arange(0, h, BLOCK)).astype(np.float32)
         cols = np.minimum(BLOCK, w - np.arange(0, w, BLOCK)).astype(np.float32)
         scale = BLOCK * BLOCK / np.outer(rows, cols)
-        means = means * (scale if means.ndim == 2 else scale[..., None])
-    return means
+        means = np.asarray(means * (scale if means.ndim == 2 else scale[..., None]), np.float32)
+    return np.asarray(means, np.float32)
 
 
 def matched_blocks(

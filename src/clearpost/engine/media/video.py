@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -385,7 +386,7 @@ def _encode(
         inp = av.open(str(src)) if options.audio == "keep" else None
         ain = inp.streams.audio[0] if (inp is not None and inp.streams.audio) else None
         aout = outp.add_stream_from_template(ain) if ain is not None else None
-        decoder: av.codec.context.CodecContext | None = None
+        decoder: Any = None  # an H.264 decoder for the encoder's own packets
         opened = False
 
         def verify(frame: av.VideoFrame) -> None:
@@ -393,7 +394,7 @@ def _encode(
                 raise Refusal(META_RULE, "the encoder returned more frames than it was given")
             verifier.check(pending.popleft(), np.asarray(frame.to_ndarray(format="rgb24")))
 
-        def mux(packets: list[av.Packet]) -> None:
+        def mux(packets: list[Any]) -> None:
             nonlocal decoder
             for pkt in packets:
                 if decoder is None:
@@ -401,7 +402,7 @@ def _encode(
                     decoder.extradata = vout.codec_context.extradata
                 data = bytes(pkt)
                 if data:
-                    digests.append(packet_digest(data))
+                    digests.append(packet_digest(data, annexb=True))
                 for frame in decoder.decode(pkt):
                     verify(frame)
                 outp.mux(pkt)

@@ -25,7 +25,7 @@ report (keyframes, pixels searched directly) measure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -242,7 +242,9 @@ class Coverage:
         if k1 is not None and buf:
             yield from self._segment(k1, buf)
 
-    def _segment(self, k1: _Key, buf: list[tuple[SourceFrame, Grey]]) -> Iterator[Planned]:
+    def _segment(
+        self, k1: _Key, buf: list[tuple[SourceFrame, Grey]]
+    ) -> Generator[Planned, None, _Key]:
         """Frames after k1 up to and including the next keyframe (the buffer's last).
 
         Motion from k1 is estimated frame after frame, each started from the last one
@@ -263,7 +265,8 @@ class Coverage:
         # The next keyframe also masks k1's faces carried to it (masks only grow: a face
         # found on k1 and missed on k2 by detector flicker stays masked).
         carried_k2 = [] if a12 is None else [move_face(f, a12, self.s.margin_px) for f in k1.faces]
-        near, near_from_k1 = k1, motion.identity()
+        near: _Key = k1
+        near_from_k1: Affine | None = motion.identity()
         for (frame, grey), a1 in zip(buf[:-1], from_k1[:-1], strict=True):
             to_near = (
                 None

@@ -97,10 +97,11 @@ class FrameVerifier:
             self.residual_frames.append(exp.index)
 
 
-def _nal_units(data: bytes) -> list[bytes]:
+def _nal_units(data: bytes, annexb: bool) -> list[bytes]:
     """NAL units of an H.264 packet, Annex B (start codes, as libx264 writes them) or
-    length-prefixed (as the MP4 muxer stores them): the same bitstream either way."""
-    if data[:3] == b"\x00\x00\x01" or data[:4] == b"\x00\x00\x00\x01":
+    length-prefixed (as the MP4 muxer stores them): the same bitstream either way. The
+    caller says which: a length prefix can itself look like a start code."""
+    if annexb:
         return [u.rstrip(b"\x00") for u in data.split(b"\x00\x00\x01") if u.rstrip(b"\x00")]
     units, pos = [], 0
     while pos + 4 <= len(data):
@@ -112,10 +113,10 @@ def _nal_units(data: bytes) -> list[bytes]:
     return units
 
 
-def packet_digest(data: bytes) -> bytes:
+def packet_digest(data: bytes, annexb: bool) -> bytes:
     """SHA-256 over the packet's NAL units (framing left out)."""
     digest = hashlib.sha256()
-    for unit in _nal_units(data):
+    for unit in _nal_units(data, annexb):
         digest.update(len(unit).to_bytes(4, "big"))
         digest.update(unit)
     return digest.digest()
@@ -127,5 +128,5 @@ def file_packets_match(path: Path, digests: list[bytes]) -> bool:
     with av.open(str(path)) as container:
         for packet in container.demux(container.streams.video[0]):
             if packet.size:
-                seen.append(packet_digest(bytes(packet)))
+                seen.append(packet_digest(bytes(packet), annexb=False))
     return seen == digests
