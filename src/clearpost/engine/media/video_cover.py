@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clearpost.engine.media import motion
-from clearpost.engine.media.faces import CenterFaceDetector, FaceBox, box_iou
+from clearpost.engine.media.faces import CenterFaceDetector, FaceBox, box_iou, nms
 from clearpost.engine.media.motion import Affine, Features
 from clearpost.engine.media.redact import GROW, Region, union_mask
 from clearpost.engine.media.textregions import TextBox
@@ -319,4 +319,6 @@ class Coverage:
             if self.text is not None and self.s.text_in_windows:
                 texts += [_shift_text(b, x0, y0) for b in self.text(pad_to(crop, TEXT_SIDE))]
         self.searched_px += searched
-        return Planned(frame, faces + found, texts, False, searched, found)
+        # The same face carried from both keyframes (and found again in a window) is one
+        # mask: their union (nms never shrinks a box), not two overlapping redactions.
+        return Planned(frame, nms(faces + found, 0.3), texts, False, searched, found)

@@ -29,10 +29,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from clearpost.engine.media.deid import _outside, not_redacted
+from clearpost.engine.media.deid import _outside
 from clearpost.engine.media.faces import CenterFaceDetector
 from clearpost.engine.media.motion import BLOCK, block_means
-from clearpost.engine.media.redact import Region, Style, union_mask
+from clearpost.engine.media.redact import Region, Style, block_size, region_patch, union_mask
 
 Pixels = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
@@ -55,6 +55,46 @@ def changed_outside_fast(expected: Pixels, actual: Pixels, mask: Mask) -> float:
     near = cv2.dilate(touched.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     means[near] = 0
     return float(means.max()) if means.size else 0.0
+
+
+def not_redacted_fast(
+    rgb: Pixels, regions: list[Region], styles: list[Style], tolerance: float
+) -> list[int]:
+    """`deid.not_redacted` with the same definition (a region's own pixels, those no
+    later region covers, deviate from their block's mean colour by at most `tolerance`
+    on average; `blur` at least 12), the per-block loop replaced by bincounts: a crowd
+    frame with 30 masks costs ~10 ms instead of ~180 ms. A test checks both agree."""
+    h, w = rgb.shape[:2]
+    patches = [region_patch(r, h, w) for r in regions]
+    later = np.zeros((h, w), bool)
+    bad = []
+    for i in range(len(regions) - 1, -1, -1):
+        y0, x0, full = patches[i]
+        if not full.any():
+            continue
+        ph, pw = full.shape
+        own = full & ~later[y0 : y0 + ph, x0 : x0 + pw]
+        later[y0 : y0 + ph, x0 : x0 + pw] |= full
+        limit = max(12.0, tolerance) if styles[i] == "blur" else tolerance
+        if own.any() and _spread(rgb[y0 : y0 + ph, x0 : x0 + pw], full, own) > limit:
+            bad.append(i)
+    return sorted(bad)
+
+
+def _spread(sub: Pixels, full: Mask, own: Mask) -> float:
+    ys, xs = np.nonzero(full)
+    by0, bx0 = int(ys.min()), int(xs.min())
+    block = block_size(int(ys.max()) + 1 - by0, int(xs.max()) + 1 - bx0)
+    oy, ox = np.nonzero(own)
+    cols = (int(xs.max()) - bx0) // block + 1
+    ids = ((oy - by0) // block) * cols + (ox - bx0) // block
+    px = sub[oy, ox, :3].astype(np.float64)
+    counts = np.bincount(ids)
+    total = 0.0
+    for c in range(3):
+        means = np.bincount(ids, px[:, c]) / np.maximum(counts, 1)
+        total += float(np.abs(px[:, c] - means[ids]).sum())
+    return total / 3 / max(1, len(px))
 
 
 @dataclass
@@ -86,7 +126,7 @@ class FrameVerifier:
         regs = [r for r in exp.regions if r.box()[2] > 0 and r.box()[3] > 0]
         drift = changed_outside_fast(exp.rgb, out, union_mask(regs, h, w))
         self.identity_drift = max(self.identity_drift, drift)
-        bad = set(not_redacted(out, regs, [self.style] * len(regs), VIDEO_BLOCK_TOLERANCE))
+        bad = set(not_redacted_fast(out, regs, [self.style] * len(regs), VIDEO_BLOCK_TOLERANCE))
         residue = bool(bad) or drift > self.identity_tol
         if self.checker is not None and exp.around and not residue:
             mask = union_mask([r for k, r in enumerate(regs) if k not in bad], h, w)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from clearpost.engine.media import motion
+from clearpost.engine.media.deid import not_redacted
 from clearpost.engine.media.faces import CenterFaceDetector, FaceBox, PyramidSettings
 from clearpost.engine.media.redact import Region, redact
 from clearpost.engine.media.verify import changed_outside
@@ -18,6 +19,7 @@ from clearpost.engine.media.video_verify import (
     Expected,
     FrameVerifier,
     changed_outside_fast,
+    not_redacted_fast,
     packet_digest,
 )
 
@@ -190,3 +192,19 @@ def test_an_unredacted_or_moved_region_is_a_residue() -> None:
         v = FrameVerifier("pixelate", checker, 0.2, 10.0)
         v.check(Expected(0, done, regs, [r.box() for r in regs]), out)
         assert (v.residual_frames == []) is ok
+
+
+@pytest.mark.parametrize("style", ["pixelate", "solid", "blur"])
+def test_fast_redaction_check_equals_the_still_one(style: str) -> None:
+    rng = np.random.default_rng(5)
+    img = texture(240, 320)
+    regions = [Region.from_box(b) for b in [(10, 10, 60, 80), (40, 50, 90, 40), (200, 100, 37, 53)]]
+    regions.append(Region(((150.0, 20.0), (230.0, 40.0), (210.0, 90.0), (160.0, 70.0))))
+    done = redact(img, regions[:2], style)  # type: ignore[arg-type]
+    noisy = np.clip(done.astype(int) + rng.integers(-6, 7, done.shape), 0, 255).astype(np.uint8)
+    styles = [style] * len(regions)
+    for out in (done, noisy, img):
+        for tol in (4.0, 10.0):
+            fast = not_redacted_fast(out, regions, styles, tol)  # type: ignore[arg-type]
+            assert fast == not_redacted(out, regions, styles, tol)  # type: ignore[arg-type]
+    assert not_redacted_fast(done, regions, styles, 4.0) == [2, 3]  # type: ignore[arg-type]
