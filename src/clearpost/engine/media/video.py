@@ -423,7 +423,9 @@ def _encode(
             shown = redact(rgb, regs, options.style) if regs else rgb
             shown = np.ascontiguousarray(shown[: vout.height, : vout.width])
             around_faces = (
-                regs if planned.keyframe else [face_region(f) for f in planned.found_here]
+                regs
+                if (planned.keyframe or planned.checkpoint)
+                else [face_region(f) for f in planned.found_here]
             )
             pending.append(Expected(i, shown, regs, [r.box() for r in around_faces]))
             new = av.VideoFrame.from_ndarray(shown, format="rgb24")

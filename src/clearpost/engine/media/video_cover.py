@@ -85,6 +85,9 @@ class Planned:
     # Faces found on this frame itself (keyframe or window), as opposed to carried:
     # verification searches around them on the output of this frame.
     found_here: list[FaceBox] = field(default_factory=list)
+    # Where a keyframe would have been but the content was k1's: verification searches
+    # around every mask here as on a keyframe.
+    checkpoint: bool = False
 
 
 @dataclass
@@ -207,6 +210,7 @@ class Coverage:
         self.searched_px = 0
         self.frame_px = 0
         self.peak_buffer = 0
+        self._guess = motion.identity()  # k1 -> the frame before the next segment
 
     # -- detection -------------------------------------------------------------------
 
@@ -251,13 +255,17 @@ class Coverage:
         extrapolated (LK then converges for a pan of hundreds of pixels); motion from
         the next keyframe is started from k1's motion composed with k1->k2."""
         from_k1: list[Affine | None] = []
-        guess, before = motion.identity(), motion.identity()
+        guess, before = self._guess, self._guess
         for _frame, grey in buf:
             m = motion.estimate(k1.feats, grey, guess)
             from_k1.append(m)
             if m is not None:
                 guess, before = m + (m - before), m
         last = buf[-1][0]
+        a_last = from_k1[-1]
+        if a_last is not None and self._same_as(k1, last.rgb, a_last):
+            return (yield from self._forward(k1, buf, from_k1))
+        self._guess = motion.identity()
         k2 = self._key(last)
         h, w = last.rgb.shape[:2]
         self.searched_px += h * w
@@ -285,6 +293,53 @@ class Coverage:
         faces = k2.faces + [f for f in carried_k2 if not any(same_face(f, g) for g in k2.faces)]
         yield Planned(last, faces, k2.texts, True, h * w, list(k2.faces))
         return k2
+
+    def _same_as(self, key: _Key, rgb: Pixels, m: Affine) -> bool:
+        """Every block of `rgb` is `key`'s content moved by `m`, or under its masks."""
+        h, w = rgb.shape[:2]
+        moved = _regions(
+            [move_face(f, m, self.s.margin_px) for f in key.faces],
+            [move_text(b, m, self.s.margin_px) for b in key.texts],
+        )
+        covered = motion.matched_blocks(key.frame.rgb, rgb, m)
+        return bool((covered | motion.block_coverage(union_mask(moved, h, w))).all())
+
+    def _forward(
+        self,
+        k1: _Key,
+        buf: list[tuple[SourceFrame, Grey]],
+        from_k1: list[Affine | None],
+    ) -> Generator[Planned, None, _Key]:
+        """The segment's last frame shows nothing k1 did not (a still or slow scene):
+        no keyframe search. Every frame is compared with k1 itself (never with a frame
+        that was only compared with k1: differences cannot add up), new content in
+        between is searched in windows, and k1 stays the reference for the next
+        segment. The last frame is a checkpoint: verification searches around its masks
+        as on a keyframe."""
+        near: _Key = k1
+        near_from_k1: Affine | None = motion.identity()
+        for k, ((frame, grey), a1) in enumerate(zip(buf, from_k1, strict=True)):
+            to_near = (
+                None
+                if a1 is None or near_from_k1 is None
+                else motion.compose(a1, motion.invert(near_from_k1))
+            )
+            planned = self._between(frame, grey, [(near, to_near)])
+            if planned is None:
+                near, near_from_k1 = self._key(frame), a1
+                fh, fw = frame.rgb.shape[:2]
+                self.searched_px += fh * fw
+                planned = Planned(frame, near.faces, near.texts, True, fh * fw, list(near.faces))
+            planned.checkpoint = k == len(buf) - 1
+            yield planned
+        a_last = from_k1[-1]
+        if near is k1 and a_last is not None:
+            self._guess = a_last
+        else:
+            self._guess = motion.identity()
+            if near is not k1 and a_last is not None and near_from_k1 is not None:
+                self._guess = motion.compose(a_last, motion.invert(near_from_k1))
+        return near
 
     def _between(
         self,

@@ -94,13 +94,24 @@ def _static(n: int, changed: int | None = None) -> Iterator[SourceFrame]:
 def test_a_region_whose_identity_fails_is_searched_on_that_frame() -> None:
     rec = RecordingFaces()
     cover = Coverage(rec, None, CoverSettings(key_every=8, context_blocks=2))  # type: ignore[arg-type]
-    planned = list(cover.run(_static(9, changed=4)))
-    assert [p.keyframe for p in planned] == [True] + [False] * 7 + [True]
+    planned = list(cover.run(_static(17, changed=4)))
+    # A still scene: after frame 0 no frame needs a whole search; every 8th frame is a
+    # checkpoint (verification searches around its masks there).
+    assert [p.keyframe for p in planned] == [True] + [False] * 16
+    assert [p.frame.index for p in planned if p.checkpoint] == [8, 16]
     searched = {p.frame.index: p.searched_px for p in planned if not p.keyframe}
     assert searched[4] > 0 and all(v == 0 for k, v in searched.items() if k != 4)
-    # Two whole keyframes and one window around the patch (its blocks + 2 on each side).
-    sizes = sorted(h * w for h, w in rec.calls)
-    assert len(sizes) == 3 and sizes[0] <= 112 * 112 and sizes[1:] == [240 * 320] * 2
+    # One whole keyframe and one window around the patch (its blocks + 2 on each side).
+    sizes = [h * w for h, w in rec.calls]
+    assert sizes[0] == 240 * 320 and len(sizes) == 2 and sizes[1] <= 112 * 112
+
+
+def test_a_changed_last_frame_is_a_keyframe() -> None:
+    rec = RecordingFaces()
+    cover = Coverage(rec, None, CoverSettings(key_every=8, context_blocks=2))  # type: ignore[arg-type]
+    planned = list(cover.run(_static(9, changed=8)))
+    assert [p.keyframe for p in planned] == [True] + [False] * 7 + [True]
+    assert [h * w for h, w in rec.calls] == [240 * 320] * 2
 
 
 def test_a_face_entering_between_keyframes_is_searched_and_masked() -> None:
