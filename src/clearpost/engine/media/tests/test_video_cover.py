@@ -1,0 +1,189 @@
+"""Motion, coverage by content identity, and the output checks of the video pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import pytest
+
+from clearpost.engine.media import motion
+from clearpost.engine.media.faces import CenterFaceDetector, FaceBox, PyramidSettings
+from clearpost.engine.media.redact import Region, redact
+from clearpost.engine.media.video_cover import Coverage, CoverSettings, Planned, SourceFrame
+from clearpost.engine.media.video_verify import (
+    Expected,
+    FrameVerifier,
+    packet_digest,
+)
+
+from .redact_fixtures import FACE_BOXES, corpus_rgb
+
+
+def texture(h: int, w: int, seed: int = 1) -> np.ndarray:
+    """Smooth random texture (blobs of a few pixels): trackable, never flat."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3), dtype=np.uint8)
+    big = cv2.resize(small, (w + 4, h + 4), interpolation=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(big[:h, :w])
+
+
+def face(size: int) -> np.ndarray:
+    x, y, w, h = FACE_BOXES["obama.jpg"]
+    crop = corpus_rgb("obama.jpg")[max(0, y - 30) : y + h + 30, x - 30 : x + w + 30]
+    return np.asarray(cv2.resize(crop, (size, int(size * 1.3))), np.uint8)
+
+
+@pytest.mark.parametrize(("dx", "dy"), [(6, 1), (30, -12), (-17, 5), (0, 0), (90, 40)])
+def test_motion_recovers_a_known_pan(dx: int, dy: int) -> None:
+    canvas = texture(600, 1000)
+    ref = np.ascontiguousarray(canvas[100:460, 200:840])
+    cur = np.ascontiguousarray(canvas[100 + dy : 460 + dy, 200 + dx : 840 + dx])
+    m = motion.estimate(motion.features(ref), motion.small_grey(cur), motion.identity())
+    assert m is not None
+    # Content moves against the camera: a reference pixel at x lands at x - dx.
+    assert motion.integer_shift(m) == (-dx, -dy), m
+    matched = motion.matched_blocks(ref, cur, m)
+    # Exactly the blocks whose pixels (and their 3x3 neighbourhoods) were in view of
+    # the reference match; the strips that entered with the pan do not.
+    h, w = cur.shape[:2]
+    seen = np.zeros((h, w), np.uint8)
+    seen[max(0, -dy) : min(h, h - dy), max(0, -dx) : min(w, w - dx)] = 1
+    inside = cv2.erode(seen, np.ones((3, 3), np.uint8)) > 0  # the 3x3 filter's reach
+    assert (matched == motion.block_coverage(inside)).all()
+
+
+def test_a_changed_region_fails_the_identity_check() -> None:
+    canvas = texture(400, 700)
+    ref = np.ascontiguousarray(canvas[0:360, 0:640])
+    cur = np.ascontiguousarray(canvas[0:360, 8:648])
+    cur[160:208, 320:368] = texture(48, 48, seed=9)  # other content, same kind of texture
+    m = motion.estimate(motion.features(ref), motion.small_grey(cur), motion.identity())
+    assert m is not None and motion.integer_shift(m) == (-8, 0)
+    matched = motion.matched_blocks(ref, cur, m)
+    assert not matched[10:13, 20:23].any()
+    assert matched[2:8, 2:12].all() and matched[15:20, 25:35].all()
+
+
+@dataclass
+class RecordingFaces:
+    """A stand-in detector that records where it searched and finds nothing."""
+
+    calls: list[tuple[int, int]] = field(default_factory=list)
+
+    def detect(self, rgb: np.ndarray) -> list[FaceBox]:
+        self.calls.append(rgb.shape[:2])
+        return []
+
+
+def _static(n: int, changed: int | None = None) -> Iterator[SourceFrame]:
+    scene = texture(240, 320)
+    for i in range(n):
+        img = scene.copy()
+        if i == changed:
+            img[100:140, 150:190] = texture(40, 40, seed=5)
+        yield SourceFrame(i, i / 10, img)
+
+
+def test_a_region_whose_identity_fails_is_searched_on_that_frame() -> None:
+    rec = RecordingFaces()
+    cover = Coverage(rec, None, CoverSettings(key_every=8, context_blocks=2))  # type: ignore[arg-type]
+    planned = list(cover.run(_static(17, changed=4)))
+    # A still scene: after frame 0 no frame needs a whole search; every 8th frame is a
+    # checkpoint (verification searches around its masks there).
+    assert [p.keyframe for p in planned] == [True] + [False] * 16
+    assert [p.frame.index for p in planned if p.checkpoint] == [8, 16]
+    searched = {p.frame.index: p.searched_px for p in planned if not p.keyframe}
+    assert searched[4] > 0 and all(v == 0 for k, v in searched.items() if k != 4)
+    # One whole keyframe and one window around the patch (its blocks + 2 on each side).
+    sizes = [h * w for h, w in rec.calls]
+    assert sizes[0] == 240 * 320 and len(sizes) == 2 and sizes[1] <= 112 * 112
+
+
+def test_a_changed_last_frame_is_a_keyframe() -> None:
+    rec = RecordingFaces()
+    cover = Coverage(rec, None, CoverSettings(key_every=8, context_blocks=2))  # type: ignore[arg-type]
+    planned = list(cover.run(_static(9, changed=8)))
+    assert [p.keyframe for p in planned] == [True] + [False] * 7 + [True]
+    assert [h * w for h, w in rec.calls] == [240 * 320] * 2
+
+
+def test_a_face_entering_between_keyframes_is_searched_and_masked() -> None:
+    scene = texture(360, 640)
+    person = face(60)
+    fh, fw = person.shape[:2]
+
+    def frames() -> Iterator[SourceFrame]:
+        for i in range(10):
+            img = scene.copy()
+            if 3 <= i <= 6:  # on screen between the keyframes 0 and 9 only
+                x = 200 + 10 * i
+                img[120 : 120 + fh, x : x + fw] = person
+            yield SourceFrame(i, i / 10, img)
+
+    det = CenterFaceDetector(PyramidSettings(threshold=0.2, tile=640))
+    planned = list(Coverage(det, None, CoverSettings(key_every=9)).run(frames()))
+    assert not planned[0].faces and not planned[9].faces
+    for p in planned[3:7]:
+        assert not p.keyframe and p.found_here, p.frame.index
+        x = 200 + 10 * p.frame.index
+        assert any(_covers(f, (x + 8, 128, fw - 16, fh - 16)) for f in p.faces), p.frame.index
+
+
+def _covers(f: FaceBox, box: tuple[int, int, int, int]) -> bool:
+    x, y, w, h = box
+    gx, gy, gw, gh = f.x - 0.2 * f.w, f.y - 0.2 * f.h, 1.4 * f.w, 1.4 * f.h  # GROW 1.4
+    return gx <= x and gy <= y and gx + gw >= x + w and gy + gh >= y + h
+
+
+def test_read_ahead_bounds_memory() -> None:
+    """However long the clip, at most `key_every` frames wait for the next keyframe."""
+    pulled = 0
+
+    def frames() -> Iterator[SourceFrame]:
+        nonlocal pulled
+        scene = texture(120, 160)
+        for i in range(200):
+            pulled += 1
+            yield SourceFrame(i, i / 30, np.roll(scene, i, axis=1))
+
+    cover = Coverage(RecordingFaces(), None, CoverSettings(key_every=10))  # type: ignore[arg-type]
+    lag = 0
+    out: list[Planned] = []
+    for p in cover.run(frames()):
+        out.append(p)
+        lag = max(lag, pulled - len(out))
+    assert len(out) == 200 and [p.frame.index for p in out] == list(range(200))
+    assert cover.peak_buffer == 10 and lag <= 10
+
+
+def test_packet_digest_ignores_only_the_framing() -> None:
+    nals = [b"\x67\x42\x00\x1e", b"\x68\xce\x3c\x80", b"\x65\x88\x84\x00\x21"]
+    annexb = b"".join(b"\x00\x00\x00\x01" + n for n in nals)
+    avcc = b"".join(len(n).to_bytes(4, "big") + n for n in nals)
+    assert packet_digest(annexb, annexb=True) == packet_digest(avcc, annexb=False)
+    assert packet_digest(annexb, True) != packet_digest(annexb[:-1] + b"\x22", True)
+    # A length prefix that reads like a start code (0x00000199) is still a length.
+    long = b"\x41" * 0x199
+    avcc_long = len(long).to_bytes(4, "big") + long
+    assert avcc_long[:3] == b"\x00\x00\x01"
+    assert packet_digest(avcc_long, False) == packet_digest(b"\x00\x00\x00\x01" + long, True)
+
+
+def test_an_unredacted_or_moved_region_is_a_residue() -> None:
+    scene = texture(240, 320)
+    scene[60:150, 100:170] = face(70)[:90]
+    region = Region.from_box((100, 60, 70, 90))
+    done = redact(scene, [region])
+    checker = CenterFaceDetector(PyramidSettings(rotations=(0,)))
+    cases = [
+        (done, [region], True),  # redacted where it should be
+        (scene, [region], False),  # the encoder (or a bug) left the face
+        (done, [Region.from_box((20, 20, 40, 40))], False),  # mask elsewhere: identity fails
+    ]
+    for out, regs, ok in cases:
+        v = FrameVerifier("pixelate", checker, 0.2, 10.0)
+        v.check(Expected(0, done, regs, [r.box() for r in regs]), out)
+        assert (v.residual_frames == []) is ok
