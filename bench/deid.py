@@ -417,6 +417,7 @@ def main(out_dir: Path) -> str:
             "Issue 10 inputs: ClearPost and deface side by side, faces left per size band",
             head_to_head,
         ),
+        ("Redaction style per size band", __import__("bench.deid_style").deid_style.style_bands),
     ]:
         if only and fn.__name__ not in only:
             continue
