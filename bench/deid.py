@@ -35,6 +35,7 @@ from clearpost.testdata import corpus_path
 from .deid_inputs import crowd_clip, crowd_photo, small_faces_photo
 from .deid_memory import memory
 from .deid_probe import SIZE_BANDS, Box, Probe, faces_left, findable
+from .deid_style import style_bands
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 FONT_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -463,6 +464,7 @@ def main(out_dir: Path) -> str:
             head_to_head,
         ),
         ("Peak memory of a batch with a 90 MP photo, in several orders", memory),
+        ("Redaction style per size band", style_bands),
     ]:
         if only and fn.__name__ not in only:
             continue

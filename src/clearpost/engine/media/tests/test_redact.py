@@ -54,7 +54,7 @@ def test_irreversible_two_inputs_same_block_means_give_same_output(style: str) -
     """Everything inside the region is a function of the block means only."""
     region = Region.from_box((0, 0, 119, 95))  # covers pixels 0..119 x 0..95
     a = _noise(1)
-    block = 20  # 120 px / 6 blocks
+    block = block_size(96, 120)  # the grid redact() lays on this region
     b = a.copy()
     # Swap two pixels inside each block: block means stay, content differs.
     for by in range(0, 96, block):
