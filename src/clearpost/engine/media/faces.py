@@ -83,7 +83,7 @@ class PyramidSettings:
     coarse_side: int = 640
     tile: int = 1472
     rotations: tuple[int, ...] = (0, 90, 270)
-    rotation_min_face: int = 40
+    rotation_min_face: int = 20
     level_step: float = 4.0
     nms_iou: float = 0.3
     # Tile overlap in level pixels: twice the largest face a level is responsible for
