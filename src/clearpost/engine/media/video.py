@@ -296,7 +296,9 @@ def _run(
     if options.faces == "redact":
         # Windows on the output, upright: the keyframe search already ran all rotations
         # at the same threshold on the same content (see docs/media-redact.md).
-        checker = det.faces.with_settings(replace(options.face_settings, rotations=(0,)))
+        checker = det.faces.with_settings(
+            replace(options.face_settings, rotations=(0,))
+        ).second_opinion()
     verifier = FrameVerifier(options.style, checker, options.verify_threshold, IDENTITY_TOL)
     producer = _Producer(_frames(scrubbed), cover, vs.queue_frames)
     found = _Found([], {})

@@ -24,8 +24,14 @@ def face_photo(
     img = Image.open(DEMO / "obama.jpg").convert("RGB")
     draw = ImageDraw.Draw(img)
     x, y, w, h = TATTOO_BOX
-    for i in range(0, w, 8):  # a striped, high-contrast mark a detector does not know
-        draw.rectangle([x + i, y, x + i + 3, y + h], fill=(200, 30, 160))
+    # Concentric rings: a high-contrast mark that neither the face nor the text detector
+    # knows. (Vertical stripes were used first; read at full scale, the text detector
+    # takes them for a barcode and redacts them, which is right for a barcode.)
+    cx, cy = x + w // 2, y + h // 2
+    for r in range(3, max(w, h) // 2, 6):
+        draw.ellipse(
+            [cx - r * w // h, cy - r, cx + r * w // h, cy + r], outline=(200, 30, 160), width=3
+        )
     path = folder / name
     img.save(path, "JPEG", quality=92)
     subprocess.run(

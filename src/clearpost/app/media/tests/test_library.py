@@ -218,8 +218,9 @@ def test_drawn_regions_are_applied_and_verified(
     item = _processed(MediaItem.objects.get(pk=item.pk))
     assert item.status == MediaStatus.CLEARED, item.reason
     after = _pixels(item)[y : y + h, x : x + w]
-    # The stripes alternate every 4 px; a redacted region is flat blocks.
-    assert detail(before) > 20 and detail(after) < detail(before) / 4
+    # The rings alternate every 3 px (the jacket alone measures ~2.4); a redacted
+    # region is flat blocks.
+    assert detail(before) > 12 and detail(after) < detail(before) / 4
     fx, fy, fw, fh = item.report["faces"][0]["box"]
     plain = np.asarray(Image.open(io.BytesIO(b"".join(actions.original_chunks(item)))))
     face_before = plain[fy : fy + fh, fx : fx + fw].astype(np.float32)

@@ -199,3 +199,30 @@ def test_nms_merges_to_the_union_and_keeps_separate_faces() -> None:
     big = max(kept, key=lambda f: f.area())
     assert (big.x, big.y, big.x + big.w, big.y + big.h) == (10, 10, 32, 32)
     assert big.score == 0.95  # the highest-scoring box of the merge keeps its score
+
+
+def test_verification_asks_the_float32_model_and_fails_closed_without_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from clearpost.engine.media import faces as faces_mod
+
+    first = CenterFaceDetector()
+    second = first.second_opinion()
+    assert second.model_path == faces_mod.reference_model_path() != first.model_path
+    assert first.second_opinion() is second  # loaded once
+    monkeypatch.setattr(faces_mod, "reference_model_path", lambda: None)
+    with pytest.raises(DetectorUnavailableError, match="float32 face model"):
+        CenterFaceDetector().second_opinion()
+
+
+def test_window_search_keeps_only_faces_touching_their_box(detector: CenterFaceDetector) -> None:
+    """Verification's windows look for faces partly under a mask; a face elsewhere in
+    the window is left to the first pass (the output equals the searched input there)."""
+    img, poly = face_scene("obama.jpg", 80, 0, at=(300, 150))
+    fx0, fy0 = (int(v) for v in poly.min(axis=0))
+    fx1, fy1 = (int(v) for v in poly.max(axis=0))
+    beside = (fx1 + 10, fy0, 40, fy1 - fy0)  # a mask next to the face, not on it
+    on = (fx0 + 10, fy0 + 10, 30, 30)  # a mask over part of the face
+    assert detector.detect_around(img, [beside], 0.2)  # the wide window sees the face
+    assert detector.detect_around(img, [beside], 0.2, touching=True) == []
+    assert detector.detect_around(img, [on], 0.2, touching=True)
