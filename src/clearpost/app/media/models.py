@@ -65,8 +65,10 @@ STAGE_WORDS = {
 }
 
 
-# (start %, width %) of each video stage on the one progress bar.
-VIDEO_STAGES = {"detect": (0, 50), "encode": (50, 25), "verify": (75, 25)}
+# (start %, width %) of each video stage on the one progress bar. The engine makes one
+# pass (video.py): each frame is searched, redacted, encoded and checked as "detect"
+# counts it; "encode" and "verify" only flush the encoder's last frames.
+VIDEO_STAGES = {"detect": (0, 95), "encode": (95, 3), "verify": (98, 2)}
 
 
 class NoPatientKind(models.TextChoices):

@@ -19,7 +19,7 @@ from clearpost.app.accounts.models import User
 from clearpost.app.audit.models import AuditEvent
 from clearpost.app.authorizations.actions import ActionError
 from clearpost.app.media import actions, tasks, usage
-from clearpost.app.media.models import MediaItem, MediaPair, MediaStatus, UploadSession
+from clearpost.app.media.models import Kind, MediaItem, MediaPair, MediaStatus, UploadSession
 from clearpost.app.media.tests import media_files
 from clearpost.app.media.tests.conftest import Team, chunked_upload, item_of
 from clearpost.engine.media.exiftool import shared
@@ -406,3 +406,20 @@ def test_the_registered_task_runs_and_a_stuck_item_is_queued_again(
     item.refresh_from_db()
     assert item.status == MediaStatus.UPLOADED and item.progress_stage == "queued"
     assert tasks.run_deid(item.public_id, item.generation) == "cleared"
+
+
+@pytest.mark.parametrize(
+    ("stage", "done", "percent"),
+    [
+        ("detect", 0, 0),
+        ("detect", 50, 48),
+        ("detect", 100, 95),
+        ("encode", 100, 98),
+        ("verify", 100, 99),
+    ],
+)
+def test_video_progress_follows_the_one_pass(stage: str, done: int, percent: int) -> None:
+    """The engine searches, redacts, encodes and checks each frame in one pass, so the
+    bar moves with the frames it has done, not in three equal thirds."""
+    item = MediaItem(kind=Kind.VIDEO, progress_stage=stage, progress_done=done, progress_total=100)
+    assert item.percent == percent
