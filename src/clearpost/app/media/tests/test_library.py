@@ -69,6 +69,18 @@ PLAIN = {
 def test_hostile_upload_is_refused_with_a_reason_and_nothing_is_stored(
     team: Team, login: Callable[[User], Client], tmp_path: Path, settings: Any, name: str
 ) -> None:
+    # Its own data folder and storage: the suite runs in parallel workers that share one
+    # data folder, and another worker's upload must not read as something this one left.
+    settings.DATA_DIR = tmp_path / "data"
+    settings.DATA_DIR.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "data" / "media")},
+        },
+    }
+    assert Path(storages["default"].location).is_relative_to(tmp_path)  # type: ignore[attr-defined]
     path = media_files.hostile(tmp_path)[name]
     before, parts = _stored_files(), _uploads_left(settings)
     response = chunked_upload(login(team.creator), path)
