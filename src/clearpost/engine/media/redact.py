@@ -4,7 +4,8 @@ Why these styles and no plain blur: a Gaussian blur of a face can be partly inve
 (deconvolution) and recognisers still match blurred faces at moderate strengths.
 - `solid`: the region is filled with one flat colour; nothing remains.
 - `pixelate`: the region is cut into at most `MAX_BLOCKS` blocks along its longer side,
-  each at least `MIN_BLOCK_PX` pixels, and each block becomes its mean colour, so a whole face carries at most 8x8 colours
+  each at least `MIN_BLOCK_PX` pixels, and each block becomes its mean colour, so a whole
+  face carries at most 2x2 colours: no longer a face layout for any detector we measured
   (fewer than a face recogniser's input needs, and the averaging discards the rest).
 - `blur`: the pixelated result, then smoothed for looks. The information is bounded by
   the pixelation step, so blurring cannot bring anything back.
@@ -26,15 +27,15 @@ Style = Literal["pixelate", "solid", "blur"]
 Shape = Literal["rect", "ellipse"]
 STYLES: tuple[Style, ...] = ("pixelate", "solid", "blur")
 GROW = 1.4  # >= 1.3 asked by the design, with margin for detector jitter
-# At most 6 blocks along the mask's longer side. The per-band bench with masks on the
-# true boxes (bench/deid_style.py, docs/media-redact.md) found 2 the best for stills (0
-# of 300 faces of 12-260 px found again by three independent detectors, zoomed or
-# de-pixelated; 8 at 6 blocks, 1 at 3), but at 2 the app's short-video test fails video
-# verification (10 frames with a face): 6 stays until video.py accepts 2x2 masks.
-MAX_BLOCKS = 6
-# Blocks are never smaller than this many pixels, whatever the face size: a 12-33 px
-# face (a 17-46 px mask) becomes 3x3 to 6x6 blocks of at least 8 px; at 6 blocks a 4-6 px
-# minimum let CenterFace find 2 of 60 16-19 px faces again, 8 px none (the same bench).
+# At most 2 blocks along the mask's longer side. The per-band bench with masks on the
+# true boxes (bench/deid_style.py, docs/media-redact.md) found 2 the setting no detector
+# sees through (0 of 300 faces of 12-260 px found again by three independent detectors,
+# zoomed or de-pixelated; 8 at 6 blocks, 1 at 3). Video verification measures the
+# 2x2 blocks inside their edges, where H.264 leaves them flat (video_verify.py).
+MAX_BLOCKS = 2
+# Blocks are never smaller than this many pixels, whatever the face size (at 2 blocks it
+# binds only for masks under 16 px); at 6 blocks a 4-6 px minimum let CenterFace find
+# 2 of 60 16-19 px faces again, 8 px none (the same bench).
 MIN_BLOCK_PX = 8
 Mask = npt.NDArray[np.bool_]
 Pixels = npt.NDArray[np.uint8]

@@ -194,7 +194,12 @@ def outside(box: Box, mask: Mask, inside: float = 0.5) -> bool:
 
 
 def not_redacted(
-    rgb: Pixels, regions: list[Region], styles: list[Style], tolerance: float = 4.0
+    rgb: Pixels,
+    regions: list[Region],
+    styles: list[Style],
+    tolerance: float = 4.0,
+    inset: int = 0,
+    edge_tolerance: float | None = None,
 ) -> list[int]:
     """Indexes of regions whose pixels in the OUTPUT are not redacted.
 
@@ -203,7 +208,16 @@ def not_redacted(
     Pixels covered by a region applied later are left to that region's own check, so
     overlapping regions do not fail each other. The tolerance absorbs the output codec's
     rounding. Work is per region bounding box, never per whole image (the record of
-    what later regions cover is kept per bounding box too)."""
+    what later regions cover is kept per bounding box too).
+
+    `inset` > 0 (video): `tolerance` applies to the pixels at least `inset` px inside
+    their block and inside the mask, and `edge_tolerance` to all of them. H.264 at 4:2:0
+    puts its error at the steps between large contrasting blocks (the deblocking filter
+    moves up to 3 px each side of an edge, chroma is shared by 2x2 pixels): a 2x2-block
+    mask that is exactly redacted measures ~12 grey levels over the whole block on
+    ffmpeg's test pattern but ~1 inside. An unredacted face differs from its block
+    means inside the blocks as much as at their edges, so the interior check keeps the
+    tight tolerance where the codec leaves it meaningful."""
     h, w = rgb.shape[:2]
     patches = [region_patch(r, h, w) for r in regions]
     later: list[tuple[int, int, Mask]] = []
@@ -220,9 +234,33 @@ def not_redacted(
         later.append((y0, x0, full))
         sub = rgb[y0 : y0 + ph, x0 : x0 + pw]
         limit = max(12.0, tolerance) if styles[i] == "blur" else tolerance
-        if own.any() and _block_spread(sub, full, own) > limit:
+        if not own.any():
+            continue
+        if inset <= 0:
+            if _block_spread(sub, full, own) > limit:
+                bad.append(i)
+            continue
+        edge = limit if edge_tolerance is None else max(limit, edge_tolerance)
+        inner = own & _interior(full, inset)
+        if _block_spread(sub, full, own) > edge or (
+            inner.any() and _block_spread(sub, full, inner) > limit
+        ):
             bad.append(i)
     return sorted(bad)
+
+
+def _interior(full: Mask, inset: int) -> Mask:
+    """Pixels of `full` at least `inset` px from the mask's edge and from the edges of
+    the pixelation blocks laid over its bounding box (as `_block_spread` lays them)."""
+    y0, y1, x0, x1 = mask_bounds(full)
+    block = block_size(y1 - y0, x1 - x0)
+    k = 2 * inset + 1
+    inner = cv2.erode(full.astype(np.uint8), np.ones((k, k), np.uint8), borderValue=0) > 0
+    ys = (np.arange(full.shape[0]) - y0) % block
+    xs = (np.arange(full.shape[1]) - x0) % block
+    rows = (ys >= inset) & (ys < block - inset)
+    cols = (xs >= inset) & (xs < block - inset)
+    return inner & rows[:, None] & cols[None, :]
 
 
 def _or_into(dst: Mask, dy: int, dx: int, src: Mask, sy: int, sx: int) -> None:

@@ -7,7 +7,8 @@ decoded frame is checked against the frame that was searched and redacted:
    still verifier's codec tolerance on every block no mask touches or borders
    (`verify.changed_outside`, the still verifier's own check). Then every pixel
    outside the masks is the searched content.
-2. Inside every mask the output is redacted (block-constant, `verify.not_redacted`).
+2. Inside every mask the output is redacted (block-constant, `verify.not_redacted`,
+   measured inside the blocks where the codec's smear at block edges leaves it exact).
 3. On keyframes, and on frames where a window search found a face, the face detector
    runs again at the verification threshold in windows around the masks
    (`CenterFaceDetector.detect_around`): a face only partly under its mask is found.
@@ -35,8 +36,12 @@ from clearpost.engine.media.verify import outside as _outside
 
 Pixels = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
-# H.264 with 4:2:0 chroma smears block edges more than a still codec.
+# H.264 with 4:2:0 chroma smears block edges more than a still codec: inside the blocks
+# (VIDEO_BLOCK_INSET px from every block and mask edge) the output must be flat within
+# VIDEO_BLOCK_TOLERANCE; over whole blocks, edges included, within VIDEO_EDGE_TOLERANCE.
 VIDEO_BLOCK_TOLERANCE = 10.0
+VIDEO_BLOCK_INSET = 3
+VIDEO_EDGE_TOLERANCE = 24.0
 
 
 @dataclass
@@ -69,7 +74,14 @@ class FrameVerifier:
         drift = changed_outside(exp.rgb, out, union_mask(regs, h, w))
         self.identity_drift = max(self.identity_drift, drift)
         bad = set(
-            not_redacted(out, regs, [self.style] * len(regs), tolerance=VIDEO_BLOCK_TOLERANCE)
+            not_redacted(
+                out,
+                regs,
+                [self.style] * len(regs),
+                tolerance=VIDEO_BLOCK_TOLERANCE,
+                inset=VIDEO_BLOCK_INSET,
+                edge_tolerance=VIDEO_EDGE_TOLERANCE,
+            )
         )
         residue = bool(bad) or drift > self.identity_tol
         if self.checker is not None and exp.around and not residue:
