@@ -40,6 +40,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from clearpost.engine.media.ortsession import session_options
 from clearpost.engine.media.threads import parallel_map
 
 RGB = npt.NDArray[np.uint8]
@@ -81,7 +82,10 @@ class PyramidSettings:
     """
 
     threshold: float = 0.25
-    min_face: int = 20
+    # Upright faces from 14 px: a 1.43x enlarged finest level (20 / 14). At the native
+    # scale 6 of 18 findable 12-19 px faces of the bench's small-faces photo were missed
+    # (3 of 11 in the 12 MP crowd); enlarged, none (docs/media-redact.md, third round).
+    min_face: int = 14
     native_min: int = 20
     coarse_side: int = 640
     tile: int = 1472
@@ -126,12 +130,7 @@ def load_dynamic_model(path: Path, threads: int = 1) -> Any:
             for axis, dim in enumerate(value.type.tensor_type.shape.dim):
                 dim.ClearField("dim_value")
                 dim.dim_param = f"{value.name}_d{axis}"
-        options = ort.SessionOptions()
-        # One thread per call; callers run calls side by side (threads.py says why).
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3
+        options = session_options(threads)
         session = ort.InferenceSession(
             model.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
@@ -294,16 +293,23 @@ class CenterFaceDetector:
         h, w = rgb.shape[:2]
         resized: dict[float, RGB] = {}
         for rot in s.rotations:
-            # Levels are resized once and turned per rotation (turning commutes with
-            # resizing, and a resize of the full image is the costlier step). All tiles
-            # of one rotation run side by side; one rotation's turned copies at a time.
+            # Levels are resized once for every rotation, and each tile is turned on its
+            # own (turning commutes with resizing and cropping): no turned copy of the
+            # whole image exists (270 MB at 90 MP). All tiles of one rotation run side
+            # by side.
             w_rot, h_rot = (h, w) if rot in (90, 270) else (w, h)
-            jobs: list[tuple[RGB, float, tuple[int, int, int, int]]] = []
+            jobs: list[tuple[RGB | Upscaled, int, float, tuple[int, int, int, int]]] = []
             for scale in self._levels(w_rot, h_rot, rot):
-                if scale not in resized:
-                    resized[scale] = _resize(rgb, scale)
-                level = _rotate(resized[scale], rot)
-                jobs += [(level, scale, tile) for tile in self._tiles(level)]
+                level: RGB | Upscaled
+                if scale > 1.0:  # enlarged tile by tile, never as a whole image
+                    level = Upscaled(rgb, scale)
+                else:
+                    if scale not in resized:
+                        resized[scale] = _resize(rgb, scale)
+                    level = resized[scale]
+                lh, lw = level.shape[:2]
+                turned = (lw, lh) if rot in (90, 270) else (lh, lw)
+                jobs += [(level, rot, scale, tile) for tile in self._tiles(*turned)]
             for part in parallel_map(lambda job: self._detect_tile(*job, thr), jobs):
                 found.extend(_unrotate(f, rot, w, h) for f in part)
             del jobs
@@ -403,15 +409,17 @@ class CenterFaceDetector:
         s = self.settings
         min_face = s.min_face if rot == 0 else s.rotation_min_face
         coarse = min(1.0, s.coarse_side / max(w, h))
-        scale = max(coarse, min(1.0, s.native_min / min_face))
+        # Faces under `native_min` are searched on an enlarged finest level (made tile by
+        # tile, see `Upscaled`).
+        scale = max(coarse, s.native_min / min_face)
         while scale > coarse * 1.01:
             yield scale
             scale = max(coarse, scale / s.level_step)
         yield coarse
 
-    def _tiles(self, level: RGB) -> list[tuple[int, int, int, int]]:
-        """Overlapping tiles (x0, y0, x1, y1) that cover one pyramid level exactly."""
-        sh, sw = level.shape[:2]
+    def _tiles(self, sh: int, sw: int) -> list[tuple[int, int, int, int]]:
+        """Overlapping tiles (x0, y0, x1, y1) that cover one pyramid level of `sh` x `sw`
+        pixels (as turned) exactly."""
         s = self.settings
         return [
             (x0, y0, x1, y1)
@@ -420,11 +428,17 @@ class CenterFaceDetector:
         ]
 
     def _detect_tile(
-        self, level: RGB, scale: float, tile: tuple[int, int, int, int], thr: float
+        self,
+        level: RGB | Upscaled,
+        rot: int,
+        scale: float,
+        tile: tuple[int, int, int, int],
+        thr: float,
     ) -> list[FaceBox]:
-        """Faces in one tile of a pyramid level (resized by `scale`), in input pixels."""
-        x0, y0, x1, y1 = tile
-        part = level[y0:y1, x0:x1, :3]
+        """Faces in one tile of a pyramid level (resized by `scale`, then turned by `rot`),
+        in turned input pixels; `tile` is in the turned level's coordinates."""
+        x0, y0 = tile[:2]
+        part = turned_tile(level, rot, tile)
         if is_flat(part, self.settings.flat_span):
             return []
         return [
@@ -491,6 +505,57 @@ def _rotate(img: RGB, rot: int) -> RGB:
         return img
     code = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
     return np.ascontiguousarray(cv2.rotate(img, code[rot]))
+
+
+class Upscaled:
+    """A pyramid level larger than the image, made tile by tile on demand: at 90 MP a
+    whole enlarged copy would be ~550 MB. A tile is the bilinear enlargement of the
+    source pixels under it, as `cv2.resize` of the whole image would give them."""
+
+    def __init__(self, src: RGB, scale: float) -> None:
+        self.src = src
+        h, w = src.shape[:2]
+        self.shape = (max(1, round(h * scale)), max(1, round(w * scale)), 3)
+        # Per axis, as cv2.resize scales: output size over input size.
+        self._sx, self._sy = self.shape[1] / w, self.shape[0] / h
+
+    def crop(self, y0: int, y1: int, x0: int, x1: int) -> RGB:
+        sx, sy = self._sx, self._sy
+        # dst (x, y) samples the source at ((x0 + x + 0.5) / sx - 0.5, ...), cv2.resize's
+        # pixel-centre convention; warpAffine reads only the pixels the tile needs.
+        m = np.array(
+            [[1 / sx, 0, (x0 + 0.5) / sx - 0.5], [0, 1 / sy, (y0 + 0.5) / sy - 0.5]],
+            np.float64,
+        )
+        out = cv2.warpAffine(
+            self.src[:, :, :3],
+            m,
+            (x1 - x0, y1 - y0),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        return np.asarray(out, np.uint8)
+
+
+def turned_tile(level: RGB | Upscaled, rot: int, tile: tuple[int, int, int, int]) -> RGB:
+    """`_rotate(level, rot)[y0:y1, x0:x1]`, made from the matching rectangle of the
+    unturned level: only the tile is turned, never the whole image."""
+    x0, y0, x1, y1 = tile
+    h, w = level.shape[:2]
+    if rot == 0:
+        rect = (y0, y1, x0, x1)
+    elif rot == 90:  # turned[y', x'] = level[h-1-x', y']
+        rect = (h - x1, h - x0, y0, y1)
+    elif rot == 270:  # turned[y', x'] = level[x', w-1-y']
+        rect = (x0, x1, w - y1, w - y0)
+    else:  # 180: turned[y', x'] = level[h-1-y', w-1-x']
+        rect = (h - y1, h - y0, w - x1, w - x0)
+    ry0, ry1, rx0, rx1 = rect
+    if isinstance(level, Upscaled):
+        part = level.crop(ry0, ry1, rx0, rx1)
+    else:
+        part = level[ry0:ry1, rx0:rx1, :3]
+    return part if rot == 0 else _rotate(np.ascontiguousarray(part), rot)
 
 
 def _unrotate(f: FaceBox, rot: int, w: int, h: int) -> FaceBox:

@@ -17,6 +17,8 @@ import ctypes.util
 from functools import cache
 from typing import Any
 
+from clearpost.engine.media.ortsession import shrink_arena
+
 
 @cache
 def _libc() -> Any:
@@ -29,7 +31,9 @@ def _libc() -> Any:
 
 
 def release_freed_memory() -> bool:
-    """Return freed heap pages to the system; False where that is not available."""
+    """Return freed heap pages to the system (onnxruntime's shared arena first, see
+    ortsession.py); False where malloc_trim is not available."""
+    shrink_arena()
     libc = _libc()
     if libc is None:
         return False

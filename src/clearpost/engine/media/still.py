@@ -52,6 +52,7 @@ from clearpost.engine.media.encode import Pixels, StillFormat, encode_still, loa
 from clearpost.engine.media.exiftool import shared
 from clearpost.engine.media.faces import FaceBox
 from clearpost.engine.media.formats import ext_of, redacted_still
+from clearpost.engine.media.memory import release_freed_memory
 from clearpost.engine.media.options import DeidOptions
 from clearpost.engine.media.redact import Region, Style, redact_in_place, union_mask
 from clearpost.engine.media.report import Refusal, Verification, reason
@@ -162,6 +163,10 @@ class Detect:
                     ctx.doubtful.append(f.box)
                 if f.entry is not None:
                     getattr(ctx.report, f.section).append(f.entry)
+        # The models' activations are done with until verification's small windows:
+        # give them back before encoding holds the image and its encoded bytes (a 90 MP
+        # photo peaked in `encode` on ~900 MB of arena chunks left by detection).
+        release_freed_memory()
         return ctx
 
 

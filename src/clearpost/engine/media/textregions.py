@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clearpost.engine.media.faces import is_flat, tile_spans
+from clearpost.engine.media.ortsession import run_options, session_options
 from clearpost.engine.media.threads import parallel_map
 from clearpost.engine.media.verify import windows
 
@@ -99,11 +100,7 @@ class RapidTextDetector:
                 from rapidocr_onnxruntime.ch_ppocr_det.utils import DBPostProcess
 
                 model = Path(rapidocr_onnxruntime.__file__).resolve().parent / "models" / _DET
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = 1
-                options.inter_op_num_threads = 1
-                options.log_severity_level = 3
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                options = session_options(1)
                 session = ort.InferenceSession(
                     str(model), options, providers=["CPUExecutionProvider"]
                 )
@@ -155,7 +152,7 @@ class RapidTextDetector:
         # (x / 255 - 0.5) / 0.5, as PP-OCR was trained; padding is 0 (mid grey).
         blob = np.zeros((1, 3, ph, pw), np.float32)
         blob[0, :, :h, :w] = cv2.dnn.blobFromImage(bgr, 2 / 255, (w, h), (127.5, 127.5, 127.5))[0]
-        pred = session.run(None, {session.get_inputs()[0].name: blob})[0]
+        pred = session.run(None, {session.get_inputs()[0].name: blob}, run_options(shrink=True))[0]
         quads, _scores = self._local.post(pred, (ph, pw))
         out = []
         for quad in quads:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,12 +12,15 @@ from clearpost.engine.media.faces import (
     DetectorUnavailableError,
     FaceBox,
     PyramidSettings,
+    Upscaled,
     box_iou,
     is_flat,
     load_dynamic_model,
     nms,
     tile_spans,
+    turned_tile,
 )
+from clearpost.engine.media.faces import _rotate as rotate_whole
 from clearpost.engine.media.redact import GROW, Region, union_mask
 
 from .redact_fixtures import corpus_rgb, coverage, face_scene
@@ -30,6 +34,8 @@ def detector() -> CenterFaceDetector:
 @pytest.mark.parametrize(
     ("name", "size", "angle"),
     [
+        ("biden.jpg", 14, 0),  # under CenterFace's native 20 px: the enlarged level
+        ("obama.jpg", 16, 0),
         ("obama.jpg", 24, 0),
         ("biden.jpg", 32, 0),
         ("obama.jpg", 64, 30),
@@ -226,3 +232,36 @@ def test_window_search_keeps_only_faces_touching_their_box(detector: CenterFaceD
     assert detector.detect_around(img, [beside], 0.2)  # the wide window sees the face
     assert detector.detect_around(img, [beside], 0.2, touching=True) == []
     assert detector.detect_around(img, [on], 0.2, touching=True)
+
+
+@pytest.mark.parametrize("rot", [0, 90, 180, 270])
+@pytest.mark.parametrize("tile", [(0, 0, 7, 5), (3, 2, 11, 9), (5, 0, 13, 4), (0, 6, 13, 11)])
+def test_a_turned_tile_equals_the_tile_of_the_turned_image(
+    rot: int, tile: tuple[int, int, int, int]
+) -> None:
+    """Each tile is turned on its own (no turned copy of a 90 MP image): it must be
+    exactly the same pixels as that tile cut from the whole image turned."""
+    level = np.random.default_rng(rot).integers(0, 255, (11, 13, 3), dtype=np.uint8)
+    whole = rotate_whole(level, rot)
+    x0, y0, x1, y1 = tile
+    th, tw = whole.shape[:2]
+    x1, y1 = min(x1, tw), min(y1, th)
+    want = whole[y0:y1, x0:x1]
+    assert np.array_equal(turned_tile(level, rot, (x0, y0, x1, y1)), want)
+
+
+@pytest.mark.parametrize("rot", [0, 90, 270])
+def test_an_enlarged_level_is_made_tile_by_tile_as_a_whole_resize_would(rot: int) -> None:
+    """Faces under 20 px are searched on an enlarged level that never exists whole (550
+    MB at 90 MP): each tile must hold the pixels of the whole image enlarged (bilinear,
+    within 1 grey level of rounding), turned as the pass needs."""
+    img = np.random.default_rng(1).integers(0, 255, (97, 131, 3), dtype=np.uint8)
+    lazy = Upscaled(img, 20 / 14)
+    whole = cv2.resize(img, (lazy.shape[1], lazy.shape[0]), interpolation=cv2.INTER_LINEAR)
+    turned = rotate_whole(np.asarray(whole, np.uint8), rot)
+    th, tw = turned.shape[:2]
+    for tile in [(0, 0, 60, 50), (30, 10, tw, 90), (tw - 40, th - 33, tw, th)]:
+        x0, y0, x1, y1 = tile
+        got = turned_tile(lazy, rot, tile).astype(int)
+        assert got.shape == turned[y0:y1, x0:x1].shape
+        assert np.abs(got - turned[y0:y1, x0:x1]).max() <= 1
