@@ -187,3 +187,20 @@ def test_an_unredacted_or_moved_region_is_a_residue() -> None:
         v = FrameVerifier("pixelate", checker, 0.2, 10.0)
         v.check(Expected(0, done, regs, [r.box() for r in regs]), out)
         assert (v.residual_frames == []) is ok
+
+
+def test_same_faces_matrix_equals_the_pairwise_test() -> None:
+    from clearpost.engine.media.faces import FaceBox
+    from clearpost.engine.media.video_cover import same_face, same_faces
+
+    rng = np.random.default_rng(4)
+    boxes = []
+    for _ in range(40):
+        x, y = (float(v) for v in rng.integers(0, 300, 2))
+        w, h = (float(v) for v in rng.integers(0, 60, 2))
+        boxes.append(FaceBox(x, y, w, h, 0.5))
+    a, b = boxes[:25], boxes[15:]
+    got = same_faces(a, b)
+    want = np.array([[same_face(x, y) for y in b] for x in a])
+    assert got.shape == (25, 25) and np.array_equal(got, want) and want.any() and not want.all()
+    assert same_faces([], b).shape == (0, 25) and same_faces(a, []).shape == (25, 0)
