@@ -20,7 +20,20 @@ def data_folder(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
         )
     for name in ("encryption.key", "index.key", "audit.key", "secret_key"):
         path = data_dir / "keys" / name
-        if path.exists() and path.stat().st_mode & 0o077:
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # a folder this user may not enter: say so, do not crash
+            problems.append(
+                Error(
+                    f"{path} cannot be read by this user ({exc.strerror}); "
+                    "run ClearPost as the owner of the data folder.",
+                    id="clearpost.E001",
+                )
+            )
+            continue
+        if mode & 0o077:
             problems.append(
                 Warning(
                     f"{path} can be read by other users; run: chmod 600 {path}", id="clearpost.W001"
