@@ -276,6 +276,9 @@ def _or_into(dst: Mask, dy: int, dx: int, src: Mask, sy: int, sx: int) -> None:
         dst[y0 - dy : y1 - dy, x0 - dx : x1 - dx] |= src[y0 - sy : y1 - sy, x0 - sx : x1 - sx]
 
 
+_STRIP = 256  # rows of a block whose deviations are computed at once
+
+
 def _block_spread(rgb: Pixels, full: Mask, own: Mask) -> float:
     """Mean absolute deviation of `own` pixels from their block's mean colour (the mean
     of the `own` pixels of that block), blocks laid as `pixelate` lays them over the
@@ -292,9 +295,16 @@ def _block_spread(rgb: Pixels, full: Mask, own: Mask) -> float:
             n = cv2.countNonZero(m)
             if not n:
                 continue
-            px = np.asarray(rgb[by : by + block, bx : bx + block, :3], np.float32)
-            mean = cv2.mean(px, m)
-            dev = cv2.mean(np.abs(px - np.asarray(mean[:3], np.float32)), m)
-            total += (dev[0] + dev[1] + dev[2]) / 3 * n
+            part = rgb[by : by + block, bx : bx + block, :3]
+            mean = np.asarray(cv2.mean(part, m)[:3], np.float32)
+            # Deviations in strips of rows: a mask over a whole 90 MP photo has blocks of
+            # ~22 MP, whose float copy at once would be ~270 MB.
+            for sy in range(0, part.shape[0], _STRIP):
+                ms = m[sy : sy + _STRIP]
+                k = cv2.countNonZero(ms)
+                if k:
+                    px = np.asarray(part[sy : sy + _STRIP], np.float32)
+                    dev = cv2.mean(np.abs(px - mean), ms)
+                    total += (dev[0] + dev[1] + dev[2]) / 3 * k
             count += n
     return total / max(1, count)

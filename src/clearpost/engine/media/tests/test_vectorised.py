@@ -122,6 +122,19 @@ def test_region_checks_match_the_former_loops(seed: int) -> None:
                 assert got == pytest.approx(want, rel=1e-4, abs=1e-4)
 
 
+def test_spread_of_blocks_taller_than_a_strip_matches_the_loop() -> None:
+    """Blocks over 256 rows are measured in strips (bounded memory on a 90 MP photo):
+    the same figure as the loop, with an ellipse mask and a part covered later."""
+    rng = np.random.default_rng(9)
+    rgb = rng.integers(0, 256, (900, 700, 3), dtype=np.uint8)
+    _y0, _x0, full = region_patch(Region.from_box((10, 10, 650, 860), shape="ellipse"), 900, 700)
+    own = full.copy()
+    own[: own.shape[0] // 5] = False
+    sub = rgb[: full.shape[0], : full.shape[1]]
+    assert block_size(*full.shape) > 256
+    assert _block_spread(sub, full, own) == pytest.approx(_spread_loop(sub, full, own), rel=1e-4)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_identity_check_matches_the_int32_version(seed: int) -> None:
     rng = np.random.default_rng(seed)
