@@ -58,6 +58,7 @@ STAGE_WORDS = {
     "starting": "starting",
     "scrub": "removing hidden data",
     "detect": "finding faces and text",
+    "redo": "redacting again where the check found more",
     "redact": "redacting",
     "encode": "writing the clean copy",
     "verify": "checking the clean copy",
@@ -67,8 +68,10 @@ STAGE_WORDS = {
 
 # (start %, width %) of each video stage on the one progress bar. The engine makes one
 # pass (video.py): each frame is searched, redacted, encoded and checked as "detect"
-# counts it; "encode" and "verify" only flush the encoder's last frames.
-VIDEO_STAGES = {"detect": (0, 95), "encode": (95, 3), "verify": (98, 2)}
+# counts it; "encode" and "verify" only flush the encoder's last frames. When the
+# output check fails, the engine makes the pass again ("redo"): the bar starts over,
+# with words that say why.
+VIDEO_STAGES = {"detect": (0, 95), "redo": (0, 95), "encode": (95, 3), "verify": (98, 2)}
 
 
 class NoPatientKind(models.TextChoices):

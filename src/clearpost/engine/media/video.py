@@ -37,9 +37,9 @@ from clearpost.engine.media.batch import FileOutcome, sha256_file
 from clearpost.engine.media.containers.movie import clean_boxes
 from clearpost.engine.media.detectors import detectors_for, face_region, text_region
 from clearpost.engine.media.exiftool import shared
-from clearpost.engine.media.faces import FaceBox
+from clearpost.engine.media.faces import CenterFaceDetector, FaceBox
 from clearpost.engine.media.options import DeidOptions
-from clearpost.engine.media.redact import Region, redact, union_mask
+from clearpost.engine.media.redact import Region, Style, redact, union_mask
 from clearpost.engine.media.regions import ManualRegion, manual_regions_for
 from clearpost.engine.media.report import (
     Face,
@@ -58,6 +58,7 @@ from clearpost.engine.media.verify import IDENTITY_TOL
 from clearpost.engine.media.verify import outside as _outside
 from clearpost.engine.media.verify_metadata import merge_unique, residual_from_tags
 from clearpost.engine.media.video_cover import (
+    Beside,
     Coverage,
     CoverSettings,
     Planned,
@@ -86,10 +87,14 @@ VIDEO_TILE = 640
 # every keyframe and window.
 VIDEO_MIN_FACE = 20
 _DONE = object()
-ESCALATE_MARGIN = 0.75
-# Rounds of solid fills before encoding: a fill opens a window next to it, which can find
-# the next candidate; as for stills, two rounds (four did not clear the bench clip).
+# Rounds of the search beside the masks of a keyframe (`_beside_masks`): a new mask
+# opens a window next to it, which can find the next candidate; two, as for stills.
 ESCALATIONS = 2
+# Passes over a video whose output check failed (none when it passes): a retry makes
+# each failing frame a keyframe with the faces found beside its masks added (carried
+# from there like any keyframe's faces), and switches to solid fills when the encoder
+# did not keep a mask redacted. The output of a failed pass is discarded, never patched.
+PASSES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,7 +232,7 @@ def deid_video(
     analysis (it is then also redacted and sent to the encoder, and verified a few
     frames later: the stages overlap in one pass); "encode" when the encoder is flushed
     and "verify" as the last frames are verified; `total` is the declared frame count
-    (0 if unknown) until the end."""
+    (0 if unknown) until the end. A retry (see PASSES) counts its frames as "redo"."""
     report_to = progress or _quiet
     vs = settings or VideoSettings()
     report_to("scrub", 0, 0)
@@ -237,14 +242,44 @@ def deid_video(
         report_to("done", 0, 0)
         return base
     scrubbed = base.temp_path
-    out = _scratch(".mp4")
+    known: dict[int, list[FaceBox]] = {}
+    style = options.style
+    passes = 0
     try:
-        verification = _run(scrubbed, out, path, options, vs, report, report_to)
-    except Refusal:
-        out.unlink(missing_ok=True)
-        raise
+        while True:
+            passes += 1
+            out = _scratch(".mp4")
+            try:
+                done = _run(
+                    scrubbed,
+                    out,
+                    path,
+                    replace(options, style=style),
+                    vs,
+                    report,
+                    report_to if passes == 1 else _again(report_to),
+                    known,
+                )
+            except Refusal:
+                out.unlink(missing_ok=True)
+                raise
+            verification = done.verification
+            retry = bool(done.found or done.unredacted_frames)
+            if verification.passed or verification.residual_metadata or not retry:
+                break
+            if passes == PASSES:
+                break  # fails closed below, with what the last pass found
+            out.unlink(missing_ok=True)
+            for i, faces in done.found.items():
+                known.setdefault(i, []).extend(faces)
+            if done.unredacted_frames:
+                style = "solid"
     finally:
         scrubbed.unlink(missing_ok=True)
+    frames = report.timings_ms.get("video_frames", 0)
+    report_to("done", frames, frames)
+    report.timings_ms["video_passes"] = passes
+    report.timings_ms["video_solid_fill"] = int(style != options.style)
     report.verification = verification
     outcome = FileOutcome(report, temp_path=out, ext=".mp4")
     if not verification.passed:
@@ -267,6 +302,24 @@ def deid_video(
     return outcome
 
 
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """One pass's verification, and what a retry would need (`FrameVerifier`)."""
+
+    verification: Verification
+    found: dict[int, list[FaceBox]]
+    unredacted_frames: int
+
+
+def _again(report_to: Progress) -> Progress:
+    """A retry's progress: its frames count as "redo", not as a second "detect"."""
+
+    def relay(stage: str, done: int, total: int) -> None:
+        report_to("redo" if stage == "detect" else stage, done, total)
+
+    return relay
+
+
 def _run(
     scrubbed: Path,
     out: Path,
@@ -275,7 +328,9 @@ def _run(
     vs: VideoSettings,
     report: FileReport,
     report_to: Progress,
-) -> Verification:
+    known: dict[int, list[FaceBox]],
+) -> _Pass:
+    report.sensitive_regions = []
     declared, rate = probe(scrubbed)
     t0 = time.perf_counter()
     det = detectors_for(options)
@@ -294,11 +349,6 @@ def _run(
     def find_text(rgb: Pixels) -> list[TextBox]:
         return [b for b in det.text.detect(rgb, recognize=recognize) if not b.allowed]
 
-    cover = Coverage(
-        video_faces if options.faces == "redact" else None,
-        find_text if options.text == "redact" else None,
-        CoverSettings(key_every=max(2, round(vs.key_seconds * float(rate))), max_new=vs.max_new),
-    )
     manual = manual_regions_for(options, sha256_file(path), str(path))
     checker = None
     if options.faces == "redact":
@@ -307,6 +357,13 @@ def _run(
         checker = det.faces.with_settings(
             replace(options.face_settings, rotations=(0,))
         ).second_opinion()
+    cover = Coverage(
+        video_faces if options.faces == "redact" else None,
+        find_text if options.text == "redact" else None,
+        CoverSettings(key_every=max(2, round(vs.key_seconds * float(rate))), max_new=vs.max_new),
+        known,
+        _beside_masks(checker, options.style, options.verify_threshold) if checker else None,
+    )
     verifier = FrameVerifier(options.style, checker, options.verify_threshold, IDENTITY_TOL)
     producer = _Producer(_frames(scrubbed), cover, vs.queue_frames)
     found = _Found([], {})
@@ -356,7 +413,6 @@ def _run(
     report.text_regions = [TextRegion(b.box, b.text, "redacted") for b in found.texts.values()]
     meta = residual_from_tags(shared().read(out, "-ee"))
     report_to("verify", n, n)
-    report_to("done", n, n)
     timings = report.timings_ms
     timings["total_ms"] = round((time.perf_counter() - t0) * 1000)
     timings["video_frames"] = n
@@ -364,7 +420,11 @@ def _run(
     timings["video_searched_permille"] = round(1000 * cover.searched_px / max(1, cover.frame_px))
     timings["video_readahead_frames"] = cover.peak_buffer
     residual = len(verifier.residual_frames)
-    return Verification(not (residual or meta), residual, 0, meta)
+    return _Pass(
+        Verification(not (residual or meta), residual, 0, meta),
+        verifier.found,
+        verifier.unredacted_frames,
+    )
 
 
 def _encode(
@@ -433,8 +493,6 @@ def _encode(
                     report.sensitive_regions.append(SensitiveRegion(sb.box, sb.label, sb.score))
             regs = _regions(planned, manual)
             shown = redact(rgb, regs, options.style) if regs else rgb
-            if verifier.checker is not None and (planned.keyframe or planned.checkpoint):
-                regs, shown = _escalate(rgb, regs, shown, verifier, options)
             shown = np.ascontiguousarray(shown[: vout.height, : vout.width])
             around_faces = (
                 regs
@@ -465,27 +523,39 @@ def _encode(
     return digests, n
 
 
-def _escalate(
-    rgb: Pixels, regs: list[Region], shown: Pixels, verifier: FrameVerifier, options: DeidOptions
-) -> tuple[list[Region], Pixels]:
-    """As for stills, before encoding: the redacted keyframe is searched around every
-    mask at the verification threshold (the windows verification will search on the
-    output); a face found there, outside the masks, gets a solid fill (ESCALATIONS rounds).
+def _beside_masks(checker: CenterFaceDetector, style: Style, threshold: float) -> Beside:
+    """The keyframe search's last step, as for stills: the keyframe, redacted, is
+    searched in zoomed windows around every mask at the verification threshold (the
+    windows the output check will search); a face found there outside the masks joins
+    the keyframe's faces (ESCALATIONS rounds: a new mask opens a window next to it).
     Zoomed windows see what the pyramid missed next to a mask (a 0.28 face beside a
-    carried mask on the bench clip's last keyframe). The search here runs below the
-    verification threshold (ESCALATE_MARGIN): the encoder's rounding moved that face
-    from under 0.2 before encoding to 0.28 on the output."""
-    assert verifier.checker is not None
-    h, w = rgb.shape[:2]
-    for _round in range(ESCALATIONS):
-        mask = union_mask(regs, h, w)
-        found = verifier.checker.detect_around(shown, [r.box() for r in regs], verifier.threshold)
-        more = [face_region(f) for f in found if _outside(f.box, mask)]
-        if not more:
-            break
-        regs = regs + more
-        shown = redact(shown, more, "solid")
-    return regs, shown
+    carried mask on the bench clip's last keyframe).
+
+    Why in the coverage and not just before encoding: a face the keyframe search missed
+    is missed on every frame carried from that keyframe too. Filling it on the keyframe
+    alone (as this step did until 2026-12-05) left it visible on the frames between,
+    and those frames are not searched around their masks: a test now pins that down."""
+
+    def beside(rgb: Pixels, faces: list[FaceBox], texts: list[TextBox]) -> list[FaceBox]:
+        h, w = rgb.shape[:2]
+        regs = [face_region(f) for f in faces] + [text_region(b) for b in texts]
+        if not regs:
+            return []
+        shown = redact(rgb, regs, style)
+        added: list[FaceBox] = []
+        for _round in range(ESCALATIONS):
+            mask = union_mask(regs, h, w)
+            found = checker.detect_around(shown, [r.box() for r in regs], threshold)
+            more = [replace(f, explanation="beside a mask") for f in found if _outside(f.box, mask)]
+            if not more:
+                break
+            added += more
+            new = [face_region(f) for f in more]
+            regs += new
+            shown = redact(shown, new, style)
+        return added
+
+    return beside
 
 
 def _regions(planned: Planned, manual: tuple[ManualRegion, ...]) -> list[Region]:

@@ -25,7 +25,7 @@ report (keyframes, pixels searched directly) measure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -42,6 +42,9 @@ Pixels = npt.NDArray[np.uint8]
 Grey = npt.NDArray[np.uint8]
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1
 TextFinder = Callable[[Pixels], list[TextBox]]
+# Faces beside the masks of a searched keyframe (`video._beside_masks`): given the frame
+# and what the search found, the faces to add.
+Beside = Callable[[Pixels, list[FaceBox], list[TextBox]], list[FaceBox]]
 TEXT_SIDE = 736  # RapidOCR's detector works at this short side
 
 
@@ -230,10 +233,18 @@ class Coverage:
         faces: CenterFaceDetector | None,
         text: TextFinder | None,
         settings: CoverSettings | None = None,
+        known: Mapping[int, list[FaceBox]] | None = None,
+        beside: Beside | None = None,
     ) -> None:
         self.faces = faces
         self.text = text
         self.s = settings or CoverSettings()
+        # Faces an earlier pass's output check found, by frame (`video.deid_video`'s
+        # retry): each such frame becomes a keyframe and its faces are added to what the
+        # search finds there, so they are carried to every frame that shows the same
+        # content, exactly as the keyframe's own detections are.
+        self.known: Mapping[int, list[FaceBox]] = known or {}
+        self.beside = beside
         self.keyframes = 0
         self.frames = 0
         self.searched_px = 0
@@ -250,6 +261,9 @@ class Coverage:
 
     def _key(self, frame: SourceFrame) -> _Key:
         faces, texts = self._search(frame.rgb)
+        faces = faces + list(self.known.get(frame.index, ()))
+        if self.beside is not None:
+            faces = faces + self.beside(frame.rgb, faces, texts)
         self.keyframes += 1
         return _Key(frame, motion.features(frame.rgb), faces, texts)
 
@@ -269,7 +283,7 @@ class Coverage:
                 continue
             buf.append((frame, motion.small_grey(frame.rgb)))
             self.peak_buffer = max(self.peak_buffer, len(buf))
-            if len(buf) >= self.s.key_every:
+            if len(buf) >= self.s.key_every or frame.index in self.known:
                 k1 = yield from self._segment(k1, buf)
                 buf = []
         if k1 is not None and buf:
@@ -292,7 +306,8 @@ class Coverage:
                 guess, before = m + (m - before), m
         last = buf[-1][0]
         a_last = from_k1[-1]
-        if a_last is not None and self._same_as(k1, last.rgb, a_last):
+        forced = last.index in self.known
+        if a_last is not None and not forced and self._same_as(k1, last.rgb, a_last):
             return (yield from self._forward(k1, buf, from_k1))
         self._guess = motion.identity()
         k2 = self._key(last)

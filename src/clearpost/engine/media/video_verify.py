@@ -22,14 +22,14 @@ compared after the container is cleaned): what was verified is what is delivered
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import av
 import numpy as np
 import numpy.typing as npt
 
-from clearpost.engine.media.faces import CenterFaceDetector
+from clearpost.engine.media.faces import CenterFaceDetector, FaceBox
 from clearpost.engine.media.redact import Region, Style, union_mask
 from clearpost.engine.media.verify import changed_outside, not_redacted
 from clearpost.engine.media.verify import outside as _outside
@@ -66,6 +66,10 @@ class FrameVerifier:
     residual_frames: list[int] = field(default_factory=list)
     identity_drift: float = 0.0
     around_px: int = 0
+    # What a retry needs (`video.deid_video`): the faces found beside the masks, by
+    # frame, and how many frames showed a mask the encoder did not keep redacted.
+    found: dict[int, list[FaceBox]] = field(default_factory=dict)
+    unredacted_frames: int = 0
 
     def check(self, exp: Expected, out: Pixels) -> None:
         self.frames += 1
@@ -84,11 +88,15 @@ class FrameVerifier:
             )
         )
         residue = bool(bad) or drift > self.identity_tol
+        self.unredacted_frames += bool(bad)
         if self.checker is not None and exp.around and not residue:
             mask = union_mask([r for k, r in enumerate(regs) if k not in bad], h, w)
             found = self.checker.detect_around(out, exp.around, self.threshold)
             self.around_px += len(exp.around) * 192 * 192
-            residue = any(_outside(f.box, mask) for f in found)
+            beside = [f for f in found if _outside(f.box, mask)]
+            if beside:
+                self.found[exp.index] = [replace(f, explanation="output check") for f in beside]
+            residue = bool(beside)
         if residue:
             self.residual_frames.append(exp.index)
 

@@ -19,7 +19,14 @@ from clearpost.app.accounts.models import User
 from clearpost.app.audit.models import AuditEvent
 from clearpost.app.authorizations.actions import ActionError
 from clearpost.app.media import actions, tasks, usage
-from clearpost.app.media.models import Kind, MediaItem, MediaPair, MediaStatus, UploadSession
+from clearpost.app.media.models import (
+    STAGE_WORDS,
+    Kind,
+    MediaItem,
+    MediaPair,
+    MediaStatus,
+    UploadSession,
+)
 from clearpost.app.media.tests import media_files
 from clearpost.app.media.tests.conftest import Team, chunked_upload, item_of
 from clearpost.engine.media.exiftool import shared
@@ -428,10 +435,13 @@ def test_the_registered_task_runs_and_a_stuck_item_is_queued_again(
         ("detect", 100, 95),
         ("encode", 100, 98),
         ("verify", 100, 99),
+        ("redo", 10, 10),
     ],
 )
 def test_video_progress_follows_the_one_pass(stage: str, done: int, percent: int) -> None:
     """The engine searches, redacts, encodes and checks each frame in one pass, so the
-    bar moves with the frames it has done, not in three equal thirds."""
+    bar moves with the frames it has done, not in three equal thirds; a second pass
+    after a failed output check starts the bar again and says why."""
     item = MediaItem(kind=Kind.VIDEO, progress_stage=stage, progress_done=done, progress_total=100)
     assert item.percent == percent
+    assert item.stage_label == STAGE_WORDS[stage]
