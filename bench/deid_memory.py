@@ -2,7 +2,7 @@
 
 The batch is [a normal 12 MP photo, a 90 MP photo (the largest `Limits.max_pixels`
 allows), a 190 KB PNG declaring 14000x14000 (a decompression bomb, must be refused)],
-run in several orders, each order in a fresh process so that `ru_maxrss` is that
+run in several orders, each order in a fresh process so that the peak (VmHWM, bench/peak.py) is that
 batch's own peak (as bench/deid_run.py does for one file). Peak memory must stay under
 GOAL_MB in every order, and the bomb must be refused in every order: limits are per
 file, never process-wide state.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import zlib
@@ -25,6 +24,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+
+from bench.peak import peak_mb
 
 GOAL_MB = 1536.0
 BIG_SIZE = (10_950, 8_200)  # 89.8 MP, just under the 90 MP per-file limit
@@ -101,7 +102,7 @@ def _child(paths: list[Path]) -> None:
                 "file": path.name,
                 "status": report.status,
                 "reason": report.reason,
-                "peak_mb_so_far": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_mb_so_far": peak_mb(),
             }
         )
     print("BENCH-RESULT " + json.dumps({"steps": steps}), flush=True)
@@ -147,7 +148,7 @@ def memory(out_dir: Path) -> tuple[str, dict[str, float]]:
             if src is None:
                 worst = max(worst, peak)
     text = (
-        f"Each order in a fresh process (ru_maxrss, models loaded by the first file). "
+        f"Each order in a fresh process (VmHWM, models loaded by the first file). "
         f"Goal: under {GOAL_MB:.0f} MB in every order; the 14000x14000 PNG refused in every "
         f"order. Worst peak of this tree: {worst:.0f} MB.\n\n" + "\n".join(rows) + "\n"
     )

@@ -1,7 +1,7 @@
 """Run one tool on one file in a fresh process and print its time and peak memory as JSON.
 
 `python -m bench.deid_run clearpost IN OUTDIR` or `python -m bench.deid_run deface IN OUT`.
-A fresh process per run makes peak memory (ru_maxrss) the tool's own, not the
+A fresh process per run makes peak memory (VmHWM, bench/peak.py) the tool's own, not the
 benchmark's. ClearPost is timed warm (models loaded on a small file first, as in a
 long-lived worker); its load time is printed separately. deface is timed as its CLI
 runs (its model load is ~0.2 s of it).
@@ -14,6 +14,8 @@ import resource
 import sys
 import time
 from pathlib import Path
+
+from bench.peak import peak_mb
 
 
 def _clearpost(src: Path, out: Path) -> dict[str, object]:
@@ -65,7 +67,7 @@ def main() -> None:
     # CPU seconds of the whole run (ClearPost's includes its warm-up): steadier than wall
     # time when other jobs share the cores.
     result["cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_mb"] = peak_mb()
     print("BENCH-RESULT " + json.dumps(result), flush=True)
 
 
