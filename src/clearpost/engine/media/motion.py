@@ -138,39 +138,35 @@ def integer_shift(m: Affine, tol: float = 0.3) -> tuple[int, int] | None:
     return round(dx), round(dy)
 
 
-def warp(ref: Pixels, m: Affine, w: int, h: int) -> tuple[Pixels, npt.NDArray[np.bool_]]:
-    """`ref` moved by `m` onto a w x h frame, and where it has content (True)."""
+def warp(ref: Pixels, m: Affine, w: int, h: int) -> Pixels:
+    """`ref` moved by `m` onto a w x h frame (black where it has no content: which
+    pixels have content is `full_blocks`'s question, answered from the map)."""
     shift = integer_shift(m)
     if shift is not None:
         dx, dy = shift
         out = np.zeros((h, w, 3), np.uint8)
-        valid = np.zeros((h, w), bool)
         rh, rw = ref.shape[:2]
         x0, y0 = max(0, dx), max(0, dy)
         x1, y1 = min(w, rw + dx), min(h, rh + dy)
         if x1 > x0 and y1 > y0:
             out[y0:y1, x0:x1] = ref[y0 - dy : y1 - dy, x0 - dx : x1 - dx, :3]
-            valid[y0:y1, x0:x1] = True
-        return out, valid
+        return out
     src = np.ascontiguousarray(ref[:, :, :3])
-    out = np.asarray(
+    return np.asarray(
         cv2.warpAffine(src, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT),
         np.uint8,
     )
-    ones = np.full(ref.shape[:2], 255, np.uint8)
-    # A pixel interpolated from outside the reference is not content: only pixels whose
-    # whole neighbourhood came from inside count.
-    cover = cv2.warpAffine(ones, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
-    return out, np.asarray(cover, np.uint8) == 255
 
 
-def block_means(values: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+def block_means(values: npt.NDArray[Any], exact: bool = False) -> npt.NDArray[np.float32]:
     """Mean of each BLOCK-square block per channel (partial blocks at the right and
     bottom edges: the mean of the pixels they have). cv2's area resize of a frame padded
-    to whole blocks computes exactly these means at a fraction of numpy's cost."""
+    to whole blocks computes exactly these means at a fraction of numpy's cost.
+    `exact`: never the rounded 8-bit shortcut (a part of a frame must be measured as
+    the whole frame is)."""
     h, w = values.shape[:2]
     ph, pw = -(-h // BLOCK) * BLOCK, -(-w // BLOCK) * BLOCK
-    if values.dtype == np.uint8 and (ph, pw) == (h, w):
+    if values.dtype == np.uint8 and (ph, pw) == (h, w) and not exact:
         # Whole blocks of 8-bit values: the area resize rounds each mean to an integer
         # (half a grey level), at a tenth of the cost of converting the frame to float.
         small = cv2.resize(values, (w // BLOCK, h // BLOCK), interpolation=cv2.INTER_AREA)
@@ -192,23 +188,79 @@ def block_means(values: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     return np.asarray(means, np.float32)
 
 
+def full_blocks(m: Affine, ref_w: int, ref_h: int, w: int, h: int) -> npt.NDArray[np.bool_]:
+    """Blocks of a w x h frame whose every pixel, and its 3x3 neighbours (the box
+    filter's reach), comes from inside a ref_w x ref_h reference moved by `m`, sampled
+    with all four bilinear neighbours inside it.
+
+    Computed from the map, not by warping a mask: `m` is affine and the reference's
+    valid area convex, so a block's rectangle (grown by the filter's pixel, clipped to
+    the frame) is inside when its four corners map inside [0, ref_w-1] x [0, ref_h-1].
+    Exact arithmetic is at least as strict as warping a mask of ones with cv2's 1/32 px
+    fixed point (a test compares both); it saves a whole-frame warp, an erosion and a
+    float block sum per comparison."""
+    rows, cols = -(-h // BLOCK), -(-w // BLOCK)
+    x0 = np.maximum(np.arange(cols) * BLOCK - 1, 0).astype(np.float64)
+    x1 = np.minimum(np.arange(cols) * BLOCK + BLOCK, w - 1).astype(np.float64)
+    y0 = np.maximum(np.arange(rows) * BLOCK - 1, 0).astype(np.float64)
+    y1 = np.minimum(np.arange(rows) * BLOCK + BLOCK, h - 1).astype(np.float64)
+    inv = cv2.invertAffineTransform(np.asarray(m, np.float64))
+    ok = np.ones((rows, cols), bool)
+    for xs in (x0, x1):
+        for ys in (y0, y1):
+            sx = inv[0, 0] * xs[None, :] + inv[0, 1] * ys[:, None] + inv[0, 2]
+            sy = inv[1, 0] * xs[None, :] + inv[1, 1] * ys[:, None] + inv[1, 2]
+            ok &= (sx >= 0) & (sx <= ref_w - 1) & (sy >= 0) & (sy <= ref_h - 1)
+    return ok
+
+
 def matched_blocks(
-    ref: Pixels, cur: Pixels, m: Affine, tol: float = IDENTITY_MAD, raw_tol: float = RAW_MAD
+    ref: Pixels,
+    cur: Pixels,
+    m: Affine,
+    tol: float = IDENTITY_MAD,
+    raw_tol: float = RAW_MAD,
+    only: tuple[int, int, int, int] | None = None,
 ) -> npt.NDArray[np.bool_]:
     """Blocks of `cur` whose every pixel is the reference's content moved by `m`:
     mean absolute difference per pixel and channel at most `tol` after a 3x3 box
     filter of both (codec noise is pixel-scale; a face is not) and at most `raw_tol`
-    without it, and no pixel of the block outside the moved reference."""
+    without it, and no pixel of the block outside the moved reference.
+
+    `only` = (row0, row1, col0, col1), in blocks: compare just those blocks (the rest
+    are False), warping only their pixels plus the one-pixel rim the filter reads, so
+    the result there is the whole-frame one. `video_cover` asks a second reference only
+    about the blocks the first did not match (in a pan, a corner of the frame)."""
     h, w = cur.shape[:2]
-    moved, valid = warp(ref, m, w, h)
-    now = np.ascontiguousarray(cur[:, :, :3])
-    raw = block_means(cv2.absdiff(moved, now)).mean(axis=2)
+    rows, cols = -(-h // BLOCK), -(-w // BLOCK)
+    r0, r1, c0, c1 = only if only is not None else (0, rows, 0, cols)
+    out = np.zeros((rows, cols), bool)
+    if r1 <= r0 or c1 <= c0:
+        return out
+    # The pixels of those blocks, with the filter's one-pixel rim where the frame has it.
+    bx0, by0 = c0 * BLOCK, r0 * BLOCK
+    bx1, by1 = min(w, c1 * BLOCK), min(h, r1 * BLOCK)
+    px0, py0 = max(0, bx0 - 1), max(0, by0 - 1)
+    px1, py1 = min(w, bx1 + 1), min(h, by1 + 1)
+    shifted = np.array(m, np.float64, copy=True)
+    shifted[0, 2] -= px0
+    shifted[1, 2] -= py0
+    moved = warp(ref, shifted, px1 - px0, py1 - py0)
+    now = np.ascontiguousarray(cur[py0:py1, px0:px1, :3])
+    inner = (slice(by0 - py0, by1 - py0), slice(bx0 - px0, bx1 - px0))
+    # Whole-block frames take block_means' rounded 8-bit path; others the exact one,
+    # for every part of the frame alike.
+    exact = bool(h % BLOCK or w % BLOCK)
+    diff = np.ascontiguousarray(cv2.absdiff(moved, now)[inner])
+    raw = block_means(diff, exact).mean(axis=2)
     smooth = cv2.absdiff(cv2.blur(moved, (3, 3)), cv2.blur(now, (3, 3)))
-    mad = block_means(smooth).mean(axis=2)
-    # The filter reaches one pixel further: a block must have content up to its edge.
-    inside = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    full = block_means(inside.astype(np.float32)) >= 1.0 - 1e-6
-    return np.asarray((mad <= tol) & (raw <= raw_tol) & full, bool)
+    mad = block_means(np.ascontiguousarray(smooth[inner]), exact).mean(axis=2)
+    rh, rw = ref.shape[:2]
+    shift = integer_shift(m)  # the map `warp` applied (snapped to whole pixels or not)
+    applied = m if shift is None else np.array([[1, 0, shift[0]], [0, 1, shift[1]]], float)
+    full = full_blocks(applied, rw, rh, w, h)[r0:r1, c0:c1]
+    out[r0:r1, c0:c1] = (mad <= tol) & (raw <= raw_tol) & full
+    return out
 
 
 def block_coverage(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:

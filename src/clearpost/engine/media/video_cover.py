@@ -401,7 +401,13 @@ class Coverage:
             m = motion.estimate(ref.feats, grey, guess)
             if m is None:
                 continue
-            covered |= motion.matched_blocks(ref.frame.rgb, rgb, m)
+            # A later reference is asked only about the blocks the earlier ones left
+            # (in a pan, a corner of the frame): the same answer there, a part of the cost.
+            todo = ~covered
+            if todo.any():
+                rows, cols = np.flatnonzero(todo.any(axis=1)), np.flatnonzero(todo.any(axis=0))
+                only = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
+                covered |= motion.matched_blocks(ref.frame.rgb, rgb, m, only=only)
             faces += [move_face(f, m, self.s.margin_px) for f in ref.faces]
             texts += [move_text(b, m, self.s.margin_px) for b in ref.texts]
         covered |= motion.block_coverage(union_mask(_regions(faces, texts), h, w))

@@ -204,3 +204,55 @@ def test_same_faces_matrix_equals_the_pairwise_test() -> None:
     want = np.array([[same_face(x, y) for y in b] for x in a])
     assert got.shape == (25, 25) and np.array_equal(got, want) and want.any() and not want.all()
     assert same_faces([], b).shape == (0, 25) and same_faces(a, []).shape == (25, 0)
+
+
+def _matched_blocks_by_mask_warp(ref: np.ndarray, cur: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """The former definition, written out: warp the reference and a mask of ones over
+    the whole frame, erode the mask by the filter's pixel, compare per block."""
+    h, w = cur.shape[:2]
+    shift = motion.integer_shift(m)
+    if shift is not None:
+        m = np.array([[1, 0, shift[0]], [0, 1, shift[1]]], float)
+    moved = cv2.warpAffine(ref, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    ones = np.full(ref.shape[:2], 255, np.uint8)
+    valid = cv2.warpAffine(ones, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=0) == 255
+    raw = motion.block_means(cv2.absdiff(moved, cur)).mean(axis=2)
+    smooth = cv2.absdiff(cv2.blur(moved, (3, 3)), cv2.blur(cur, (3, 3)))
+    mad = motion.block_means(smooth).mean(axis=2)
+    inside = cv2.erode(valid.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    full = motion.block_means(inside.astype(np.float32)) >= 1.0 - 1e-6
+    return np.asarray((mad <= motion.IDENTITY_MAD) & (raw <= motion.RAW_MAD) & full, bool)
+
+
+@pytest.mark.parametrize(
+    "m",
+    [
+        [[1, 0, 6], [0, 1, -3]],  # whole pixels: an exact copy
+        [[1, 0, 5.8], [0, 1, 2.2]],  # snapped to whole pixels
+        [[1, 0, -7.4], [0, 1, 3.6]],  # sub-pixel
+        [[0.999, -0.02, 9.3], [0.02, 0.999, -4.1]],  # a slight turn
+        [[1.03, 0, -20.5], [0, 1.03, -11.2]],  # a zoom
+    ],
+)
+@pytest.mark.parametrize("h", [360, 352])  # partial blocks at the bottom, or none
+def test_matched_blocks_equal_the_mask_warp_definition(m: list[list[float]], h: int) -> None:
+    """Validity from the map instead of a warped mask, and a second reference asked
+    only about some blocks: the same answer as warping everything (validity may only be
+    stricter, never looser, where cv2's 1/32 px rounding reaches the reference's edge)."""
+    ref = texture(h, 640, seed=4)
+    aff = np.asarray(m, float)
+    cur = np.asarray(cv2.warpAffine(ref, aff, (640, h), borderValue=0), np.uint8)
+    cur[100:140, 200:260] = 255 - cur[100:140, 200:260]  # content that changed
+    expected = _matched_blocks_by_mask_warp(ref, cur, aff)
+    got = motion.matched_blocks(ref, cur, aff)
+    assert not (got & ~expected).any()  # never looser
+    assert (expected & ~got).sum() <= expected.shape[1] + expected.shape[0]  # an edge at most
+    assert expected.sum() > 0.5 * expected.size and not got[7, 13]
+    only = (3, 17, 5, 33)  # rows 3-16, columns 5-32, away from the frame's edges
+    part = motion.matched_blocks(ref, cur, aff, only=only)
+    assert (part[3:17, 5:33] == got[3:17, 5:33]).all()
+    assert not part[:3].any() and not part[17:].any() and not part[:, 33:].any()
+    edge = motion.matched_blocks(ref, cur, aff, only=(18, 23, 30, 40))  # the bottom right
+    assert (edge[18:, 30:] == got[18:, 30:]).all()
+    if h % 16 == 0 and m[0][:2] == [1, 0] and m[1][:2] == [0, 1]:
+        assert (got == expected).all()  # translations on whole blocks: exactly the same
