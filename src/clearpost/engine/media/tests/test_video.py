@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,17 @@ from clearpost.engine.media.redact import Region, Style
 from .redact_fixtures import FACE_BOXES, corpus_rgb
 
 
+def _mux_frames(out: Any, v: Any, frames: Iterable[np.ndarray]) -> None:
+    """Encode RGB frames (pts 0, 1, ...) into the stream `v` of the container `out`."""
+    for i, img in enumerate(frames):
+        fr = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+        fr.pts = i
+        for p in v.encode(fr):
+            out.mux(p)
+    for p in v.encode():
+        out.mux(p)
+
+
 def _make_video(path: Path, frames: int = 12, audio: bool = True) -> None:
     x, y, w, h = FACE_BOXES["obama.jpg"]
     face = cv2.resize(
@@ -32,16 +44,13 @@ def _make_video(path: Path, frames: int = 12, audio: bool = True) -> None:
     v = out.add_stream("libx264", rate=10)
     v.width, v.height, v.pix_fmt = 320, 240, "yuv420p"
     a = out.add_stream("aac", rate=16000) if audio else None
-    for i in range(frames):
+
+    def frame(i: int) -> np.ndarray:
         img = np.full((240, 320, 3), (205, 180, 160), np.uint8)
-        px = 20 + i * 12
-        img[60:160, px : px + 70] = face
-        fr = av.VideoFrame.from_ndarray(img, format="rgb24")
-        fr.pts = i
-        for p in v.encode(fr):
-            out.mux(p)
-    for p in v.encode():
-        out.mux(p)
+        img[60:160, 20 + i * 12 : 90 + i * 12] = face
+        return img
+
+    _mux_frames(out, v, (frame(i) for i in range(frames)))
     if a is not None:
         af = av.AudioFrame.from_ndarray(
             np.zeros((1, 16000), np.float32), format="fltp", layout="mono"
@@ -217,15 +226,7 @@ def _two_faces(path: Path, frames: int = 10) -> None:
     out = av.open(str(path), "w", format="mp4")
     v = out.add_stream("libx264", rate=10)
     v.width, v.height, v.pix_fmt = 320, 240, "yuv420p"
-    for i in range(frames):
-        fr = av.VideoFrame.from_ndarray(
-            np.ascontiguousarray(wall[:, 6 * i : 6 * i + 320]), format="rgb24"
-        )
-        fr.pts = i
-        for p in v.encode(fr):
-            out.mux(p)
-    for p in v.encode():
-        out.mux(p)
+    _mux_frames(out, v, (wall[:, 6 * i : 6 * i + 320] for i in range(frames)))
     out.close()
 
 
@@ -361,18 +362,9 @@ def _crowd_pan(path: Path, frames: int) -> int:
     v = out.add_stream("libx264", rate=30)
     v.width, v.height, v.pix_fmt = 640, 360, "yuv420p"
     v.options = {"crf": "20", "preset": "veryfast"}
-    first = None
-    for i in range(frames):
-        img = np.ascontiguousarray(wall[2 * i : 2 * i + 360, 5 * i : 5 * i + 640])
-        first = img if first is None else first
-        fr = av.VideoFrame.from_ndarray(img, format="rgb24")
-        fr.pts = i
-        for p in v.encode(fr):
-            out.mux(p)
-    for p in v.encode():
-        out.mux(p)
+    _mux_frames(out, v, (wall[2 * i : 2 * i + 360, 5 * i : 5 * i + 640] for i in range(frames)))
     out.close()
-    assert first is not None
+    first = np.ascontiguousarray(wall[:360, :640])
     return len(CenterFaceDetector().run_model(first, 0.2))
 
 
