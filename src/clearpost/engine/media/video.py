@@ -362,7 +362,9 @@ def _run(
         find_text if options.text == "redact" else None,
         CoverSettings(key_every=max(2, round(vs.key_seconds * float(rate))), max_new=vs.max_new),
         known,
-        _beside_masks(checker, options.style, options.verify_threshold) if checker else None,
+        _beside_masks(checker, options.style, options.verify_threshold, manual)
+        if checker
+        else None,
     )
     verifier = FrameVerifier(options.style, checker, options.verify_threshold, IDENTITY_TOL)
     producer = _Producer(_frames(scrubbed), cover, vs.queue_frames)
@@ -523,7 +525,12 @@ def _encode(
     return digests, n
 
 
-def _beside_masks(checker: CenterFaceDetector, style: Style, threshold: float) -> Beside:
+def _beside_masks(
+    checker: CenterFaceDetector,
+    style: Style,
+    threshold: float,
+    manual: tuple[ManualRegion, ...],
+) -> Beside:
     """The keyframe search's last step, as for stills: the keyframe, redacted, is
     searched in zoomed windows around every mask at the verification threshold (the
     windows the output check will search); a face found there outside the masks joins
@@ -536,9 +543,11 @@ def _beside_masks(checker: CenterFaceDetector, style: Style, threshold: float) -
     alone (as this step did until 2026-12-05) left it visible on the frames between,
     and those frames are not searched around their masks: a test now pins that down."""
 
-    def beside(rgb: Pixels, faces: list[FaceBox], texts: list[TextBox]) -> list[FaceBox]:
+    def beside(frame: SourceFrame, faces: list[FaceBox], texts: list[TextBox]) -> list[FaceBox]:
+        rgb = frame.rgb
         h, w = rgb.shape[:2]
         regs = [face_region(f) for f in faces] + [text_region(b) for b in texts]
+        regs += [r for m in manual if (r := m.at(frame.index, frame.time)) is not None]
         if not regs:
             return []
         shown = redact(rgb, regs, style)

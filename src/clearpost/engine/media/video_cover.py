@@ -44,7 +44,7 @@ Window = tuple[int, int, int, int]  # x0, y0, x1, y1
 TextFinder = Callable[[Pixels], list[TextBox]]
 # Faces beside the masks of a searched keyframe (`video._beside_masks`): given the frame
 # and what the search found, the faces to add.
-Beside = Callable[[Pixels, list[FaceBox], list[TextBox]], list[FaceBox]]
+Beside = Callable[["SourceFrame", list[FaceBox], list[TextBox]], list[FaceBox]]
 TEXT_SIDE = 736  # RapidOCR's detector works at this short side
 
 
@@ -263,7 +263,7 @@ class Coverage:
         faces, texts = self._search(frame.rgb)
         faces = faces + list(self.known.get(frame.index, ()))
         if self.beside is not None:
-            faces = faces + self.beside(frame.rgb, faces, texts)
+            faces = faces + self.beside(frame, faces, texts)
         self.keyframes += 1
         return _Key(frame, motion.features(frame.rgb), faces, texts)
 
