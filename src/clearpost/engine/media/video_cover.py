@@ -326,7 +326,10 @@ class Coverage:
                 else motion.compose(a1, motion.invert(near_from_k1))
             )
             to_k2 = None if a1 is None or a12 is None else motion.compose(a1, motion.invert(a12))
-            refs: list[tuple[_Key, Affine | None]] = [(near, to_near), (k2, to_k2)]
+            refs: list[tuple[_Key, Affine | None, bool]] = [
+                (near, to_near, near is k1),
+                (k2, to_k2, False),
+            ]
             planned = self._between(frame, grey, refs)
             if planned is None:  # too much new content: a keyframe of its own
                 near, near_from_k1 = self._key(frame), a1
@@ -368,7 +371,7 @@ class Coverage:
                 if a1 is None or near_from_k1 is None
                 else motion.compose(a1, motion.invert(near_from_k1))
             )
-            planned = self._between(frame, grey, [(near, to_near)])
+            planned = self._between(frame, grey, [(near, to_near, near is k1)])
             if planned is None:
                 near, near_from_k1 = self._key(frame), a1
                 fh, fw = frame.rgb.shape[:2]
@@ -389,7 +392,7 @@ class Coverage:
         self,
         frame: SourceFrame,
         grey: npt.NDArray[np.uint8],
-        refs: list[tuple[_Key, Affine | None]],
+        refs: list[tuple[_Key, Affine | None, bool]],
     ) -> Planned | None:
         rgb = frame.rgb
         h, w = rgb.shape[:2]
@@ -397,8 +400,14 @@ class Coverage:
         covered = np.zeros((rows, cols), bool)
         faces: list[FaceBox] = []
         texts: list[TextBox] = []
-        for ref, guess in refs:
-            m = motion.estimate(ref.feats, grey, guess)
+        # (reference, motion guess, whether the guess is already this frame's estimate
+        # from that reference: k1's motion, estimated frame by frame in `_segment`).
+        for ref, guess, estimated in refs:
+            m = (
+                guess
+                if estimated and guess is not None
+                else motion.estimate(ref.feats, grey, guess)
+            )
             if m is None:
                 continue
             # A later reference is asked only about the blocks the earlier ones left
