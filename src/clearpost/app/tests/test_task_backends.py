@@ -9,6 +9,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,11 +39,37 @@ def clearpost(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+@contextmanager
+def own_redis_db() -> Iterator[int]:
+    """A Redis database no other run of this test uses meanwhile (databases 8-15, claimed
+    by a key in database 0 that expires): two suites on one machine (SQLite and
+    PostgreSQL side by side) once shared database 7, and one's worker ran the other's
+    job."""
+    import redis
+
+    claims = redis.Redis(db=0)
+    for db in range(8, 16):
+        key = f"clearpost-test:redis-db:{db}"
+        if claims.set(key, os.getpid(), nx=True, ex=600):
+            try:
+                redis.Redis(db=db).flushdb()
+                yield db
+            finally:
+                redis.Redis(db=db).flushdb()
+                claims.delete(key)
+            return
+    pytest.fail("Redis databases 8-15 are all claimed by other runs of this test")
+
+
 def test_rq_backend_enqueues_to_redis_and_a_worker_runs_the_task(tmp_path: Path) -> None:
     # Redis runs on this machine kind (.ci/run starts it if it stopped): its absence is a
     # broken set-up to report, not a reason to pass without testing the RQ backend.
     assert redis_up(), "no Redis server on 127.0.0.1:6379: start it (see .ci/run)"
-    queue_db = 7  # a Redis database of its own, emptied first
+    with own_redis_db() as queue_db:
+        _enqueue_and_run(tmp_path, queue_db)
+
+
+def _enqueue_and_run(tmp_path: Path, queue_db: int) -> None:
     env = {
         **os.environ,
         "CLEARPOST_DATA_DIR": str(tmp_path),
@@ -51,7 +79,6 @@ def test_rq_backend_enqueues_to_redis_and_a_worker_runs_the_task(tmp_path: Path)
     }
     import redis
 
-    redis.Redis(db=queue_db).flushdb()
     clearpost(env, "setup", "--no-demo")
     script = (
         "from clearpost.app.events import deliver_domain_events as t; r = t.enqueue(); print(r.id)"
@@ -68,4 +95,3 @@ def test_rq_backend_enqueues_to_redis_and_a_worker_runs_the_task(tmp_path: Path)
     )
     status = clearpost(env, "manage", "shell", "-c", check).strip().splitlines()[-1]
     assert status.split()[0].endswith("SUCCESSFUL"), status
-    redis.Redis(db=queue_db).flushdb()
